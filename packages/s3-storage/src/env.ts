@@ -1,0 +1,248 @@
+import type { S3ClientConfig } from '@aws-sdk/client-s3';
+import {
+  DEFAULT_CONNECTION_TIMEOUT_MS,
+  DEFAULT_MAX_ATTEMPTS,
+  DEFAULT_MAX_READ_SIZE_BYTES,
+  DEFAULT_MAX_UPLOAD_SIZE_BYTES,
+  DEFAULT_PREFIXES,
+  DEFAULT_REGION,
+  DEFAULT_REQUEST_TIMEOUT_MS,
+} from './constants.ts';
+import { ConfigurationError, InvalidKeyError } from './errors.ts';
+import { KeyLayout } from './key-layout.ts';
+import type { RuntimeKind, S3StorageConfig, StaticCredentials } from './types/config.ts';
+import type { KeyPrefixes } from './types/key-layout.ts';
+
+/** The environment the package reads; `process.env` unless one is given. */
+export type Environment = Readonly<Record<string, string | undefined>>;
+
+/** Every environment variable the package reads, for documentation and tooling. */
+export const ENVIRONMENT_VARIABLES = [
+  'S3_BUCKET_NAME',
+  'S3_CLIENT_REGION',
+  'S3_SUBJECT_PREFIX',
+  'S3_AVATAR_PREFIX',
+  'S3_GENERATED_PREFIX',
+  'S3_STUBS_PREFIX',
+  'S3_ENDPOINT',
+  'S3_FORCE_PATH_STYLE',
+  'BACKEND_AWS_KEY',
+  'BACKEND_AWS_SECRET',
+  'S3_MAX_ATTEMPTS',
+  'S3_CONNECTION_TIMEOUT_MS',
+  'S3_REQUEST_TIMEOUT_MS',
+  'S3_MAX_READ_SIZE_BYTES',
+  'S3_MAX_UPLOAD_SIZE_BYTES',
+] as const;
+
+const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+const IP_ADDRESS = /^\d+\.\d+\.\d+\.\d+$/;
+const REGION = /^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/;
+
+/** The trimmed value of a variable, or `undefined` when unset or blank. */
+export function readOptional(env: Environment, name: string): string | undefined {
+  const value = env[name]?.trim();
+  return value ? value : undefined;
+}
+
+/** The trimmed value of a variable; throws a {@link ConfigurationError} naming it when unset. */
+export function readRequired(env: Environment, name: string, example: string): string {
+  const value = readOptional(env, name);
+  if (value === undefined) {
+    throw new ConfigurationError(name, `is not set. Set it, for example ${name}=${example}.`);
+  }
+  return value;
+}
+
+function readInteger(env: Environment, name: string, fallback: number, min: number): number {
+  const raw = readOptional(env, name);
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!Number.isSafeInteger(value) || value < min) {
+    throw new ConfigurationError(name, `must be a whole number of at least ${min}, got "${raw}".`);
+  }
+  return value;
+}
+
+function readBoolean(env: Environment, name: string): boolean | undefined {
+  const raw = readOptional(env, name)?.toLowerCase();
+  if (raw === undefined) return undefined;
+  if (['true', '1', 'yes'].includes(raw)) return true;
+  if (['false', '0', 'no'].includes(raw)) return false;
+  throw new ConfigurationError(name, `must be true or false, got "${env[name]}".`);
+}
+
+/**
+ * Checks an S3 bucket name against S3's naming rules.
+ * @throws ConfigurationError naming `S3_BUCKET_NAME` and the rule.
+ */
+export function validateBucketName(name: string, variable = 'S3_BUCKET_NAME'): string {
+  if (!BUCKET_NAME.test(name) || name.includes('..') || IP_ADDRESS.test(name)) {
+    throw new ConfigurationError(
+      variable,
+      `"${name}" is not a valid S3 bucket name. Use 3-63 lowercase letters, digits, dots and ` +
+        'hyphens, starting and ending with a letter or digit (for example auto-bio-illustrations).',
+    );
+  }
+  return name;
+}
+
+/** Checks the shape of an AWS region name. @throws ConfigurationError naming the variable. */
+export function validateRegion(region: string, variable = 'S3_CLIENT_REGION'): string {
+  if (!REGION.test(region)) {
+    throw new ConfigurationError(
+      variable,
+      `"${region}" is not an AWS region name. Use one such as ${DEFAULT_REGION} or eu-west-1.`,
+    );
+  }
+  return region;
+}
+
+/** Whether the process runs inside AWS Lambda, judged by the runtime's own variables. */
+export function detectRuntime(env: Environment = process.env): RuntimeKind {
+  const executionEnv = readOptional(env, 'AWS_EXECUTION_ENV') ?? '';
+  return readOptional(env, 'AWS_LAMBDA_FUNCTION_NAME') !== undefined ||
+    executionEnv.startsWith('AWS_Lambda_')
+    ? 'lambda'
+    : 'local';
+}
+
+function readPrefixes(env: Environment): KeyPrefixes {
+  const variables: Record<keyof KeyPrefixes, string> = {
+    subjects: 'S3_SUBJECT_PREFIX',
+    avatars: 'S3_AVATAR_PREFIX',
+    generated: 'S3_GENERATED_PREFIX',
+    stubs: 'S3_STUBS_PREFIX',
+  };
+  const prefixes = { ...DEFAULT_PREFIXES } as Record<keyof KeyPrefixes, string>;
+  for (const [field, variable] of Object.entries(variables) as [keyof KeyPrefixes, string][]) {
+    prefixes[field] = readOptional(env, variable) ?? DEFAULT_PREFIXES[field];
+  }
+  try {
+    return new KeyLayout(prefixes).prefixes;
+  } catch (error) {
+    if (error instanceof InvalidKeyError) {
+      const variable =
+        Object.entries(variables).find(
+          ([field]) => prefixes[field as keyof KeyPrefixes] === error.value,
+        )?.[1] ?? 'S3_*_PREFIX';
+      throw new ConfigurationError(variable, error.message, { cause: error });
+    }
+    throw error;
+  }
+}
+
+function readCredentials(env: Environment): StaticCredentials | undefined {
+  const accessKeyId = readOptional(env, 'BACKEND_AWS_KEY');
+  const secretAccessKey = readOptional(env, 'BACKEND_AWS_SECRET');
+  if (accessKeyId === undefined && secretAccessKey === undefined) return undefined;
+  if (accessKeyId === undefined || secretAccessKey === undefined) {
+    const missing = accessKeyId === undefined ? 'BACKEND_AWS_KEY' : 'BACKEND_AWS_SECRET';
+    throw new ConfigurationError(
+      missing,
+      'is not set, but its partner is. Set both BACKEND_AWS_KEY and BACKEND_AWS_SECRET, or neither ' +
+        'to use the default credential chain (AWS_PROFILE, SSO, instance role).',
+    );
+  }
+  return { accessKeyId, secretAccessKey };
+}
+
+/**
+ * Reads and validates the whole configuration once.
+ * @throws ConfigurationError naming the first bad variable and how to fix it.
+ */
+export function loadConfigFromEnv(env: Environment = process.env): S3StorageConfig {
+  const bucketName = validateBucketName(
+    readRequired(env, 'S3_BUCKET_NAME', 'auto-bio-illustrations'),
+  );
+  const region = validateRegion(readOptional(env, 'S3_CLIENT_REGION') ?? DEFAULT_REGION);
+  const endpoint = readOptional(env, 'S3_ENDPOINT');
+  if (endpoint !== undefined) {
+    let url: URL | undefined;
+    try {
+      url = new URL(endpoint);
+    } catch {
+      url = undefined;
+    }
+    if (!url || !['http:', 'https:'].includes(url.protocol)) {
+      throw new ConfigurationError(
+        'S3_ENDPOINT',
+        `"${endpoint}" is not an http(s) URL. Use one such as http://127.0.0.1:4569, or unset it for AWS S3.`,
+      );
+    }
+  }
+  return {
+    bucketName,
+    region,
+    prefixes: readPrefixes(env),
+    endpoint,
+    forcePathStyle: readBoolean(env, 'S3_FORCE_PATH_STYLE') ?? endpoint !== undefined,
+    credentials: readCredentials(env),
+    runtime: detectRuntime(env),
+    maxAttempts: readInteger(env, 'S3_MAX_ATTEMPTS', DEFAULT_MAX_ATTEMPTS, 1),
+    connectionTimeoutMs: readInteger(
+      env,
+      'S3_CONNECTION_TIMEOUT_MS',
+      DEFAULT_CONNECTION_TIMEOUT_MS,
+      1,
+    ),
+    requestTimeoutMs: readInteger(env, 'S3_REQUEST_TIMEOUT_MS', DEFAULT_REQUEST_TIMEOUT_MS, 1),
+    maxReadSizeBytes: readInteger(env, 'S3_MAX_READ_SIZE_BYTES', DEFAULT_MAX_READ_SIZE_BYTES, 1),
+    maxUploadSizeBytes: readInteger(
+      env,
+      'S3_MAX_UPLOAD_SIZE_BYTES',
+      DEFAULT_MAX_UPLOAD_SIZE_BYTES,
+      1,
+    ),
+  };
+}
+
+/** Options for {@link getAwsClientConfig} beyond the region. */
+export interface AwsClientConfigOptions {
+  /** The environment to read. @default process.env */
+  readonly env?: Environment;
+  /** Called with a warning (keys ignored in Lambda). @default console.warn */
+  readonly warn?: (message: string) => void;
+  /** A config already loaded; skips reading the environment again. @default - loaded from env */
+  readonly config?: S3StorageConfig;
+}
+
+/**
+ * The `S3Client` configuration for this process: explicit keys locally, the IAM role (the
+ * default provider chain) in Lambda, checksums only when required, bounded retries and
+ * timeouts, and the local endpoint when one is set.
+ */
+export function getAwsClientConfig(
+  region: string,
+  options: AwsClientConfigOptions = {},
+): S3ClientConfig {
+  const config =
+    options.config ??
+    loadConfigFromEnv({ ...(options.env ?? process.env), S3_CLIENT_REGION: region });
+  const warn = options.warn ?? ((message: string) => console.warn(message));
+  let credentials: StaticCredentials | undefined;
+  if (config.credentials) {
+    if (config.runtime === 'lambda') {
+      warn(
+        'BACKEND_AWS_KEY/BACKEND_AWS_SECRET are set in Lambda and are ignored: the function uses its ' +
+          'IAM role. Remove them from the function environment.',
+      );
+    } else {
+      credentials = config.credentials;
+    }
+  }
+  return {
+    region: validateRegion(region),
+    ...(credentials ? { credentials } : {}),
+    ...(config.endpoint ? { endpoint: config.endpoint } : {}),
+    forcePathStyle: config.forcePathStyle,
+    maxAttempts: config.maxAttempts,
+    retryMode: 'standard',
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+    requestHandler: {
+      connectionTimeout: config.connectionTimeoutMs,
+      requestTimeout: config.requestTimeoutMs,
+    },
+  };
+}

@@ -1,0 +1,625 @@
+import {
+  CopyObjectCommand,
+  DeleteObjectCommand,
+  DeleteObjectsCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  PutObjectCommand,
+  type PutObjectCommandInput,
+  paginateListObjectsV2,
+  S3Client,
+} from '@aws-sdk/client-s3';
+import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
+import {
+  DEFAULT_ALLOWED_CONTENT_TYPES,
+  DEFAULT_CONNECTION_TIMEOUT_MS,
+  DEFAULT_MAX_ATTEMPTS,
+  DEFAULT_MAX_READ_SIZE_BYTES,
+  DEFAULT_MAX_UPLOAD_SIZE_BYTES,
+  DEFAULT_PREFIXES,
+  DEFAULT_PRESIGN_EXPIRES_IN_SECONDS,
+  DEFAULT_REGION,
+  DEFAULT_REQUEST_TIMEOUT_MS,
+  MAX_PRESIGN_EXPIRES_IN_SECONDS,
+} from './constants.ts';
+import {
+  getAwsClientConfig,
+  loadConfigFromEnv,
+  validateBucketName,
+  validateRegion,
+} from './env.ts';
+import { ForeignBucketError, InvalidArgumentError, ObjectTooLargeError } from './errors.ts';
+import { KeyLayout } from './key-layout.ts';
+import { FastPresigner } from './presigner.ts';
+import { translateS3Error } from './translate-error.ts';
+import type { S3StorageConfig } from './types/config.ts';
+import type { GeneratedKeyOptions, GeneratedKind, StorageArea } from './types/key-layout.ts';
+import type {
+  GeneratedIllustration,
+  GeneratedIllustrationPage,
+  ListGeneratedOptions,
+  ObjectInfo,
+  PresignedDownloadOptions,
+  PresignedPost,
+  PresignedPostOptions,
+  PresignedUpload,
+  PresignedUploadOptions,
+  PutObjectOptions,
+  ReadObjectOptions,
+  S3StorageOptions,
+  S3Uri,
+  UploadTarget,
+} from './types/storage.ts';
+
+const DEFAULT_PAGE_SIZE = 50;
+const MAX_PAGE_SIZE = 1000;
+const DELETE_BATCH_SIZE = 1000;
+
+function completeConfig(partial: S3StorageOptions['config']): S3StorageConfig {
+  if (partial === undefined) return loadConfigFromEnv();
+  return {
+    region: DEFAULT_REGION,
+    prefixes: DEFAULT_PREFIXES,
+    forcePathStyle: partial.endpoint !== undefined,
+    runtime: 'local',
+    maxAttempts: DEFAULT_MAX_ATTEMPTS,
+    connectionTimeoutMs: DEFAULT_CONNECTION_TIMEOUT_MS,
+    requestTimeoutMs: DEFAULT_REQUEST_TIMEOUT_MS,
+    maxReadSizeBytes: DEFAULT_MAX_READ_SIZE_BYTES,
+    maxUploadSizeBytes: DEFAULT_MAX_UPLOAD_SIZE_BYTES,
+    ...partial,
+  };
+}
+
+function assertExpiry(expiresInSeconds: number): number {
+  if (
+    !Number.isInteger(expiresInSeconds) ||
+    expiresInSeconds < 1 ||
+    expiresInSeconds > MAX_PRESIGN_EXPIRES_IN_SECONDS
+  ) {
+    throw new InvalidArgumentError(
+      'expiresInSeconds',
+      `expiresInSeconds must be a whole number from 1 to ${MAX_PRESIGN_EXPIRES_IN_SECONDS} (7 days), ` +
+        `got ${String(expiresInSeconds)}.`,
+    );
+  }
+  return expiresInSeconds;
+}
+
+function assertSize(name: string, value: number, max: number): number {
+  if (!Number.isSafeInteger(value) || value < 1 || value > max) {
+    throw new InvalidArgumentError(
+      name,
+      `${name} must be a whole number of bytes from 1 to ${max}, got ${String(value)}. ` +
+        'Send a smaller image, or raise S3_MAX_UPLOAD_SIZE_BYTES.',
+    );
+  }
+  return value;
+}
+
+function encodeCursor(key: string): string {
+  return Buffer.from(key, 'utf8').toString('base64url');
+}
+
+/**
+ * The storage client: one bucket, one region, the key layout, presigned URLs and the object
+ * operations the AutoBio server needs. Create it once (the package's `s3Client` is the
+ * process-wide instance) and reuse it: the SDK client and the URL signer are kept.
+ */
+export class S3Storage {
+  public readonly keys: KeyLayout;
+  private readonly config: S3StorageConfig;
+  private readonly client: S3Client;
+  private readonly presigner: FastPresigner;
+  private readonly allowedContentTypes: ReadonlySet<string>;
+
+  public constructor(options: S3StorageOptions = {}) {
+    const config = completeConfig(options.config);
+    validateBucketName(config.bucketName);
+    validateRegion(config.region);
+    this.config = config;
+    this.keys = new KeyLayout(config.prefixes);
+    this.client =
+      options.client ??
+      new S3Client(
+        getAwsClientConfig(config.region, {
+          config,
+          ...(options.warn ? { warn: options.warn } : {}),
+        }),
+      );
+    this.presigner = new FastPresigner(this.client, config.bucketName);
+    this.allowedContentTypes = new Set(
+      options.allowedContentTypes ?? DEFAULT_ALLOWED_CONTENT_TYPES,
+    );
+  }
+
+  /** The bucket of this environment. */
+  public getBucketName(): string {
+    return this.config.bucketName;
+  }
+
+  /** The bucket's region. */
+  public getRegion(): string {
+    return this.config.region;
+  }
+
+  /** The underlying SDK client, for operations this class does not wrap. */
+  public getClient(): S3Client {
+    return this.client;
+  }
+
+  /** The configuration in force (credentials left out). */
+  public getConfig(): Omit<S3StorageConfig, 'credentials'> {
+    const { credentials: _credentials, ...rest } = this.config;
+    return rest;
+  }
+
+  /** `subjects/{userId}.png`. @throws InvalidKeyError for a bad user id. */
+  public getSubjectKey(userId: string): string {
+    return this.keys.subjectKey(userId);
+  }
+
+  /** `avatars/{userId}.png`. @throws InvalidKeyError for a bad user id. */
+  public getAvatarKey(userId: string): string {
+    return this.keys.avatarKey(userId);
+  }
+
+  /** `generated/{kind}/{userId}/{timestamp}-{uuid}.png`. @throws InvalidKeyError */
+  public getGeneratedKey(
+    kind: GeneratedKind,
+    userId: string,
+    options?: GeneratedKeyOptions,
+  ): string {
+    return this.keys.generatedKey(kind, userId, options);
+  }
+
+  /** `stubs/{name}.png`. @throws InvalidKeyError for a bad name. */
+  public getStubKey(name: string): string {
+    return this.keys.stubKey(name);
+  }
+
+  /** The key prefix of a named part of the layout. */
+  public getAreaPrefix(area: StorageArea): string {
+    return this.keys.areaPrefix(area);
+  }
+
+  /** Whether uploads of this content type are accepted. */
+  public isAllowedContentType(contentType: string): boolean {
+    return this.allowedContentTypes.has(contentType);
+  }
+
+  /**
+   * A presigned PUT for the user's subject image (or avatar, with `target: 'avatar'`). The
+   * content type is signed, so S3 refuses an upload that sends another; with
+   * `contentLengthBytes` the size is signed too. The URL carries no checksum parameters, so a
+   * browser can use it with a plain `fetch`.
+   * @throws InvalidKeyError, InvalidArgumentError before any request is made.
+   */
+  public async generatePresignedUploadUrl(
+    userId: string,
+    contentType: string,
+    options: PresignedUploadOptions = {},
+  ): Promise<PresignedUpload> {
+    const key = this.uploadKey(userId, options.target);
+    this.assertContentType(contentType);
+    const expiresIn = assertExpiry(options.expiresInSeconds ?? DEFAULT_PRESIGN_EXPIRES_IN_SECONDS);
+    const headers: Record<string, string> = { 'content-type': contentType };
+    if (options.contentLengthBytes !== undefined) {
+      headers['content-length'] = String(
+        assertSize(
+          'contentLengthBytes',
+          options.contentLengthBytes,
+          this.config.maxUploadSizeBytes,
+        ),
+      );
+    }
+    const signingDate = options.signingDate ?? new Date();
+    const url = await this.presigner.presign({
+      method: 'PUT',
+      key,
+      headers,
+      expiresInSeconds: expiresIn,
+      signingDate,
+    });
+    return {
+      method: 'PUT',
+      url,
+      key,
+      headers,
+      expiresAt: new Date(signingDate.getTime() + expiresIn * 1000),
+    };
+  }
+
+  /**
+   * A presigned POST form for a browser upload of the user's subject image or avatar, with a
+   * `content-length-range` condition (1 byte to `maxSizeBytes`) and the content type pinned.
+   */
+  public async generatePresignedUploadPost(
+    userId: string,
+    contentType: string,
+    options: PresignedPostOptions = {},
+  ): Promise<PresignedPost> {
+    const key = this.uploadKey(userId, options.target);
+    this.assertContentType(contentType);
+    const expiresIn = assertExpiry(options.expiresInSeconds ?? DEFAULT_PRESIGN_EXPIRES_IN_SECONDS);
+    const maxSizeBytes = assertSize(
+      'maxSizeBytes',
+      options.maxSizeBytes ?? this.config.maxUploadSizeBytes,
+      this.config.maxUploadSizeBytes,
+    );
+    const expiresAt = new Date(Date.now() + expiresIn * 1000);
+    const { url, fields } = await createPresignedPost(this.client, {
+      Bucket: this.config.bucketName,
+      Key: key,
+      Conditions: [
+        ['content-length-range', 1, maxSizeBytes],
+        ['eq', '$Content-Type', contentType],
+      ],
+      Fields: { 'Content-Type': contentType },
+      Expires: expiresIn,
+    });
+    return { method: 'POST', url, key, fields, maxSizeBytes, expiresAt };
+  }
+
+  /**
+   * A presigned GET for a key of the layout.
+   * @throws InvalidKeyError for a key outside the layout; ObjectNotFoundError with `checkExists`.
+   */
+  public async generatePresignedDownloadUrl(
+    key: string,
+    options: PresignedDownloadOptions = {},
+  ): Promise<string> {
+    this.keys.assertKeyInLayout(key);
+    const expiresIn = assertExpiry(options.expiresInSeconds ?? DEFAULT_PRESIGN_EXPIRES_IN_SECONDS);
+    if (options.checkExists) await this.headObject(key);
+    return this.presigner.presign({
+      method: 'GET',
+      key,
+      expiresInSeconds: expiresIn,
+      ...(options.responseContentDisposition !== undefined
+        ? { query: { 'response-content-disposition': options.responseContentDisposition } }
+        : {}),
+      ...(options.signingDate ? { signingDate: options.signingDate } : {}),
+    });
+  }
+
+  /**
+   * Reads an object into one buffer sized from its Content-Length and returns it as base64.
+   * @throws ForeignBucketError when `bucketName` is not this environment's bucket;
+   *   ObjectTooLargeError over the limit; ObjectNotFoundError when absent.
+   */
+  public async getObjectAsBase64(
+    bucketName: string,
+    key: string,
+    options: ReadObjectOptions = {},
+  ): Promise<string> {
+    if (bucketName !== this.config.bucketName) {
+      throw new ForeignBucketError(
+        `s3://${bucketName}/${key}`,
+        this.config.bucketName,
+        `is in bucket "${bucketName}", not this environment's bucket "${this.config.bucketName}"`,
+      );
+    }
+    this.keys.assertKeyInLayout(key);
+    const maxSizeBytes = options.maxSizeBytes ?? this.config.maxReadSizeBytes;
+    const response = await this.send(key, () =>
+      this.client.send(new GetObjectCommand({ Bucket: bucketName, Key: key })),
+    );
+    const body = response.Body as
+      | (AsyncIterable<Uint8Array> & { destroy?: () => void })
+      | undefined;
+    if (!body) return '';
+    const declared = response.ContentLength;
+    if (declared !== undefined && declared > maxSizeBytes) {
+      body.destroy?.();
+      throw new ObjectTooLargeError(key, declared, maxSizeBytes);
+    }
+    let buffer = Buffer.allocUnsafe(declared ?? Math.min(maxSizeBytes, 1024 * 1024));
+    let length = 0;
+    for await (const chunk of body) {
+      if (length + chunk.length > buffer.length) {
+        // Only when the server sent no Content-Length (or a wrong one): grow by doubling.
+        if (length + chunk.length > maxSizeBytes) {
+          body.destroy?.();
+          throw new ObjectTooLargeError(key, length + chunk.length, maxSizeBytes);
+        }
+        const grown = Buffer.allocUnsafe(
+          Math.min(maxSizeBytes, Math.max(buffer.length * 2, length + chunk.length)),
+        );
+        buffer.copy(grown, 0, 0, length);
+        buffer = grown;
+      }
+      buffer.set(chunk, length);
+      length += chunk.length;
+    }
+    return buffer.toString('base64', 0, length);
+  }
+
+  /** Writes an object at a key of the layout. */
+  public async putObject(
+    key: string,
+    body: PutObjectCommandInput['Body'],
+    options: PutObjectOptions = {},
+  ): Promise<void> {
+    this.keys.assertKeyInLayout(key);
+    await this.send(key, () =>
+      this.client.send(
+        new PutObjectCommand({
+          Bucket: this.config.bucketName,
+          Key: key,
+          Body: body,
+          ...(options.contentType ? { ContentType: options.contentType } : {}),
+          ...(options.metadata ? { Metadata: { ...options.metadata } } : {}),
+        }),
+      ),
+    );
+  }
+
+  /** Size, type, ETag and metadata of an object. @throws ObjectNotFoundError when absent. */
+  public async headObject(key: string): Promise<ObjectInfo> {
+    this.keys.assertKeyInLayout(key);
+    const head = await this.send(key, () =>
+      this.client.send(new HeadObjectCommand({ Bucket: this.config.bucketName, Key: key })),
+    );
+    return {
+      key,
+      sizeBytes: head.ContentLength ?? 0,
+      contentType: head.ContentType,
+      etag: head.ETag,
+      lastModified: head.LastModified,
+      metadata: head.Metadata ?? {},
+    };
+  }
+
+  /** Whether an object exists at the key. */
+  public async objectExists(key: string): Promise<boolean> {
+    try {
+      await this.headObject(key);
+      return true;
+    } catch (error) {
+      if ((error as { code?: string }).code === 'NotFound') return false;
+      throw error;
+    }
+  }
+
+  /** Deletes an object; deleting an absent key succeeds, as in S3. */
+  public async deleteObject(key: string): Promise<void> {
+    this.keys.assertKeyInLayout(key);
+    await this.send(key, () =>
+      this.client.send(new DeleteObjectCommand({ Bucket: this.config.bucketName, Key: key })),
+    );
+  }
+
+  /** Server-side copy within the bucket, keeping content type and metadata. */
+  public async copyObject(sourceKey: string, destinationKey: string): Promise<void> {
+    this.keys.assertKeyInLayout(sourceKey);
+    this.keys.assertKeyInLayout(destinationKey);
+    await this.send(sourceKey, () =>
+      this.client.send(
+        new CopyObjectCommand({
+          Bucket: this.config.bucketName,
+          Key: destinationKey,
+          CopySource: `${this.config.bucketName}/${encodeURI(sourceKey)}`,
+          MetadataDirective: 'COPY',
+        }),
+      ),
+    );
+  }
+
+  /** Every key under a prefix of the layout, page by page, in S3's (ascending) order. */
+  public async *listKeys(
+    prefix: string,
+  ): AsyncGenerator<{ key: string; sizeBytes: number; lastModified: Date | undefined }> {
+    this.keys.assertKeyInLayout(`${prefix}x`);
+    const pages = paginateListObjectsV2(
+      { client: this.client, pageSize: MAX_PAGE_SIZE },
+      { Bucket: this.config.bucketName, Prefix: prefix },
+    );
+    try {
+      for await (const page of pages) {
+        for (const object of page.Contents ?? []) {
+          if (object.Key) {
+            yield {
+              key: object.Key,
+              sizeBytes: object.Size ?? 0,
+              lastModified: object.LastModified,
+            };
+          }
+        }
+      }
+    } catch (error) {
+      throw translateS3Error(error, { bucket: this.config.bucketName, region: this.config.region });
+    }
+  }
+
+  /**
+   * A page of the user's generated illustrations of one kind, newest first. S3 lists keys in
+   * ascending order only, so the user's prefix is listed whole and sorted; the fixed-width
+   * timestamp makes key order time order. The cursor is the last key of the previous page.
+   */
+  public async listGeneratedIllustrations(
+    userId: string,
+    kind: GeneratedKind,
+    options: ListGeneratedOptions = {},
+  ): Promise<GeneratedIllustrationPage> {
+    const prefix = this.keys.generatedUserPrefix(kind, userId);
+    const limit = options.limit ?? DEFAULT_PAGE_SIZE;
+    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_SIZE) {
+      throw new InvalidArgumentError(
+        'limit',
+        `limit must be a whole number from 1 to ${MAX_PAGE_SIZE}, got ${String(limit)}.`,
+      );
+    }
+    let after: string | undefined;
+    if (options.cursor !== undefined) {
+      after = Buffer.from(options.cursor, 'base64url').toString('utf8');
+      if (!after.startsWith(prefix) || encodeCursor(after) !== options.cursor) {
+        throw new InvalidArgumentError(
+          'cursor',
+          `cursor ${JSON.stringify(options.cursor)} is not a cursor of this listing: pass back the ` +
+            'nextCursor of the previous page, or leave it out for the first page.',
+        );
+      }
+    }
+    const all: GeneratedIllustration[] = [];
+    for await (const object of this.listKeys(prefix)) {
+      const parsed = this.keys.parseGeneratedKey(object.key);
+      if (!parsed || parsed.userId !== userId || parsed.kind !== kind) continue;
+      if (after !== undefined && object.key >= after) continue;
+      all.push({
+        key: object.key,
+        kind,
+        createdAt: new Date(parsed.timestampMs),
+        sizeBytes: object.sizeBytes,
+      });
+    }
+    all.sort((a, b) => (a.key < b.key ? 1 : a.key > b.key ? -1 : 0));
+    const items = all.slice(0, limit);
+    const last = items.at(-1);
+    return all.length > limit && last ? { items, nextCursor: encodeCursor(last.key) } : { items };
+  }
+
+  /**
+   * Deletes every object of one user under every prefix (subject image, avatar, generated
+   * illustrations of each kind), for account deletion. Idempotent: a second run deletes 0.
+   * @returns how many objects were deleted, per area.
+   */
+  public async deleteUserData(
+    userId: string,
+  ): Promise<Record<'subjects' | 'avatars' | `generated/${GeneratedKind}`, number>> {
+    const userKeys = this.keys.userKeys(userId);
+    const counts = { subjects: 0, avatars: 0, 'generated/memory': 0, 'generated/subject': 0 };
+    counts.subjects = await this.deleteKeys(
+      (await this.objectExists(userKeys.subject)) ? [userKeys.subject] : [],
+    );
+    counts.avatars = await this.deleteKeys(
+      (await this.objectExists(userKeys.avatar)) ? [userKeys.avatar] : [],
+    );
+    for (const kind of ['memory', 'subject'] as const) {
+      const keys: string[] = [];
+      for await (const object of this.listKeys(userKeys.generated[kind])) keys.push(object.key);
+      counts[`generated/${kind}`] = await this.deleteKeys(keys);
+    }
+    return counts;
+  }
+
+  /** `s3://{bucket}/{key}` for a key of this bucket, for the external illustration-gen service. */
+  public toS3Uri(key: string): string {
+    this.keys.assertKeyInLayout(key);
+    return `s3://${this.config.bucketName}/${key}`;
+  }
+
+  /**
+   * Checks that an S3 URI (from the illustration-gen service) is in this bucket and, when
+   * given, under `expectedPrefix`, and returns its key.
+   * @throws ForeignBucketError otherwise.
+   */
+  public assertOwnS3Uri(uri: string, options: { expectedPrefix?: string } = {}): string {
+    const parsed = parseS3Uri(uri);
+    if (parsed.bucket !== this.config.bucketName) {
+      throw new ForeignBucketError(
+        uri,
+        this.config.bucketName,
+        `is in bucket "${parsed.bucket}", not this environment's bucket "${this.config.bucketName}"`,
+      );
+    }
+    if (this.keys.areaOf(parsed.key) === undefined) {
+      throw new ForeignBucketError(
+        uri,
+        this.config.bucketName,
+        "points outside the bucket's key layout",
+      );
+    }
+    if (options.expectedPrefix !== undefined && !parsed.key.startsWith(options.expectedPrefix)) {
+      throw new ForeignBucketError(
+        uri,
+        this.config.bucketName,
+        `is not under the expected prefix "${options.expectedPrefix}"`,
+      );
+    }
+    return parsed.key;
+  }
+
+  private uploadKey(userId: string, target: UploadTarget = 'subject'): string {
+    if (target === 'subject') return this.keys.subjectKey(userId);
+    if (target === 'avatar') return this.keys.avatarKey(userId);
+    throw new InvalidArgumentError(
+      'target',
+      `target must be "subject" or "avatar", got ${JSON.stringify(target)}.`,
+    );
+  }
+
+  private assertContentType(contentType: string): void {
+    if (!this.allowedContentTypes.has(contentType)) {
+      throw new InvalidArgumentError(
+        'contentType',
+        `Content type ${JSON.stringify(contentType)} is not accepted: use one of ` +
+          `${[...this.allowedContentTypes].join(', ')}.`,
+      );
+    }
+  }
+
+  private async deleteKeys(keys: readonly string[]): Promise<number> {
+    let deleted = 0;
+    for (let start = 0; start < keys.length; start += DELETE_BATCH_SIZE) {
+      const batch = keys.slice(start, start + DELETE_BATCH_SIZE);
+      const result = await this.send(batch[0], () =>
+        this.client.send(
+          new DeleteObjectsCommand({
+            Bucket: this.config.bucketName,
+            Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true },
+          }),
+        ),
+      );
+      const failed = result.Errors ?? [];
+      if (failed.length > 0) {
+        const first = failed[0]!;
+        throw translateS3Error(
+          Object.assign(new Error(first.Message ?? 'delete failed'), {
+            name: first.Code ?? 'DeleteFailed',
+          }),
+          { bucket: this.config.bucketName, key: first.Key, region: this.config.region },
+        );
+      }
+      deleted += batch.length;
+    }
+    return deleted;
+  }
+
+  /** Runs one SDK call and turns its failure into the package's typed error. */
+  private async send<Output>(
+    key: string | undefined,
+    call: () => Promise<Output>,
+  ): Promise<Output> {
+    try {
+      return await call();
+    } catch (error) {
+      throw translateS3Error(error, {
+        bucket: this.config.bucketName,
+        key,
+        region: this.config.region,
+      });
+    }
+  }
+}
+
+/**
+ * Takes `s3://bucket/key` apart.
+ * @throws ForeignBucketError for anything that is not an S3 URI with a bucket and a key.
+ */
+export function parseS3Uri(uri: string): S3Uri {
+  const match = /^s3:\/\/([^/]+)\/(.+)$/.exec(typeof uri === 'string' ? uri : '');
+  if (!match) {
+    throw new ForeignBucketError(
+      String(uri),
+      '(this bucket)',
+      'is not an S3 URI of the form s3://bucket/key',
+    );
+  }
+  return { bucket: match[1]!, key: match[2]! };
+}
+
+/** Builds a storage client; for tests and code that injects config or a client. */
+export function createS3Storage(options: S3StorageOptions = {}): S3Storage {
+  return new S3Storage(options);
+}
