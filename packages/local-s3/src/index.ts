@@ -108,27 +108,35 @@ export async function startLocalS3(options: LocalS3Options = {}): Promise<LocalS
     if (ownsDirectory) await rm(directory, { recursive: true, force: true });
   };
 
-  const ready = await new Promise<{ ready: boolean; port?: number; address?: string; code?: string; message?: string }>(
-    (resolve) => {
-      const timer = setTimeout(
-        () => resolve({ ready: false, message: `not ready within ${options.startTimeoutMs ?? 15_000} ms` }),
-        options.startTimeoutMs ?? 15_000,
-      );
-      const lines = createInterface({ input: child.stdout! });
-      lines.once('line', (line) => {
-        clearTimeout(timer);
-        try {
-          resolve(JSON.parse(line));
-        } catch {
-          resolve({ ready: false, message: line });
-        }
-      });
-      child.once('exit', (code) => {
-        clearTimeout(timer);
-        resolve({ ready: false, message: `exited with code ${code}. ${stderr.trim()}` });
-      });
-    },
-  );
+  const ready = await new Promise<{
+    ready: boolean;
+    port?: number;
+    address?: string;
+    code?: string;
+    message?: string;
+  }>((resolve) => {
+    const timer = setTimeout(
+      () =>
+        resolve({
+          ready: false,
+          message: `not ready within ${options.startTimeoutMs ?? 15_000} ms`,
+        }),
+      options.startTimeoutMs ?? 15_000,
+    );
+    const lines = createInterface({ input: child.stdout! });
+    lines.once('line', (line) => {
+      clearTimeout(timer);
+      try {
+        resolve(JSON.parse(line));
+      } catch {
+        resolve({ ready: false, message: line });
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ ready: false, message: `exited with code ${code}. ${stderr.trim()}` });
+    });
+  });
   if (!ready.ready || ready.port === undefined) {
     child.kill('SIGKILL');
     await cleanUp();
@@ -139,7 +147,9 @@ export async function startLocalS3(options: LocalS3Options = {}): Promise<LocalS
         : ready.code === 'EACCES' || ready.code === 'ENOENT' || ready.code === 'ENOTDIR'
           ? `The data folder ${directory} cannot be used: check it exists and is writable, or remove it to start clean.`
           : 'See the message above.';
-    throw new LocalS3StartError(`The embedded S3 server did not start on ${where}: ${ready.message}. ${fix}`);
+    throw new LocalS3StartError(
+      `The embedded S3 server did not start on ${where}: ${ready.message}. ${fix}`,
+    );
   }
   const endpoint = `http://${ready.address ?? '127.0.0.1'}:${ready.port}`;
   let stopped: Promise<void> | undefined;

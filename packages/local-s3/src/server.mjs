@@ -3,7 +3,9 @@
 import S3rver from 's3rver';
 
 const report = (error) => {
-  process.stdout.write(`${JSON.stringify({ ready: false, code: error.code, message: error.message })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ ready: false, code: error.code, message: error.message })}\n`,
+  );
   process.exit(1);
 };
 // s3rver does not handle its HTTP server's 'error' (a port in use): report it as a start failure.

@@ -7,7 +7,12 @@ describe('startLocalS3', () => {
 
   beforeAll(async () => {
     server = await startLocalS3({
-      buckets: [{ name: 'probe-bucket', cors: [{ allowedOrigins: ['http://localhost:3000'], allowedMethods: ['PUT'] }] }],
+      buckets: [
+        {
+          name: 'probe-bucket',
+          cors: [{ allowedOrigins: ['http://localhost:3000'], allowedMethods: ['PUT'] }],
+        },
+      ],
     });
   });
   afterAll(() => server.stop());
@@ -44,7 +49,12 @@ describe('startLocalS3', () => {
 describe('corsXml', () => {
   it('escapes values and writes every rule element', () => {
     const xml = corsXml([
-      { allowedOrigins: ['https://a.example'], allowedMethods: ['GET'], allowedHeaders: ['x-<y>'], maxAgeSeconds: 10 },
+      {
+        allowedOrigins: ['https://a.example'],
+        allowedMethods: ['GET'],
+        allowedHeaders: ['x-<y>'],
+        maxAgeSeconds: 10,
+      },
     ]);
     expect(xml).toBe(
       '<CORSConfiguration><CORSRule><AllowedOrigin>https://a.example</AllowedOrigin><AllowedMethod>GET</AllowedMethod>' +

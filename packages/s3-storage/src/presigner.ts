@@ -21,18 +21,32 @@ interface ResolvedEndpoint {
   readonly protocol: string;
   readonly hostname: string;
   readonly port: number | undefined;
+  /** The Host header: hostname, and the port when there is one. */
+  readonly host: string;
   readonly basePath: string;
   readonly signer: SignatureV4;
 }
 
 const UNSIGNED_PAYLOAD = 'UNSIGNED-PAYLOAD';
 
-/** `encodeURIComponent` plus the characters RFC 3986 reserves, as the SDK encodes key segments. */
-function encodeSegment(segment: string): string {
-  return encodeURIComponent(segment).replace(
-    /[!'()*]/g,
-    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
-  );
+const X_ID = { GET: 'GetObject', PUT: 'PutObject' } as const;
+const UNRESERVED_KEY = /^[A-Za-z0-9\-._~/]*$/;
+
+/**
+ * Encodes a key as the SDK does: each segment with `encodeURIComponent` plus the characters
+ * RFC 3986 reserves. Keys of the layout are usually plain, so those skip the work.
+ */
+function encodeKey(key: string): string {
+  if (UNRESERVED_KEY.test(key)) return key;
+  return key
+    .split('/')
+    .map((segment) =>
+      encodeURIComponent(segment).replace(
+        /[!'()*]/g,
+        (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
+      ),
+    )
+    .join('/');
 }
 
 /**
@@ -43,6 +57,8 @@ function encodeSegment(segment: string): string {
  */
 export class FastPresigner {
   private endpoint: Promise<ResolvedEndpoint> | undefined;
+  private resolved: ResolvedEndpoint | undefined;
+  private readonly signableHeaderSets = new Map<string, Set<string>>();
 
   public constructor(
     private readonly client: S3Client,
@@ -50,29 +66,46 @@ export class FastPresigner {
   ) {}
 
   public async presign(request: PresignRequest): Promise<string> {
-    this.endpoint ??= this.resolveEndpoint();
-    const endpoint = await this.endpoint;
-    const headers: Record<string, string> = {
-      ...request.headers,
-      host:
-        endpoint.port === undefined ? endpoint.hostname : `${endpoint.hostname}:${endpoint.port}`,
-      'X-Amz-Content-Sha256': UNSIGNED_PAYLOAD,
-    };
+    const endpoint = this.resolved ?? (await this.resolveOnce());
+    const signedHeaderNames = request.headers ? Object.keys(request.headers) : [];
     const httpRequest = new HttpRequest({
       method: request.method,
       protocol: endpoint.protocol,
       hostname: endpoint.hostname,
       ...(endpoint.port === undefined ? {} : { port: endpoint.port }),
-      path: `${endpoint.basePath}/${request.key.split('/').map(encodeSegment).join('/')}`,
-      query: { ...request.query, 'x-id': request.method === 'PUT' ? 'PutObject' : 'GetObject' },
-      headers,
+      path: `${endpoint.basePath}/${encodeKey(request.key)}`,
+      query: request.query
+        ? { ...request.query, 'x-id': X_ID[request.method] }
+        : { 'x-id': X_ID[request.method] },
+      headers: {
+        ...request.headers,
+        host: endpoint.host,
+        'X-Amz-Content-Sha256': UNSIGNED_PAYLOAD,
+      },
     });
     const signed = await endpoint.signer.presign(httpRequest, {
       expiresIn: request.expiresInSeconds,
-      signableHeaders: new Set(Object.keys(request.headers ?? {})),
+      signableHeaders: this.signableHeaders(signedHeaderNames),
       ...(request.signingDate ? { signingDate: request.signingDate } : {}),
     });
     return formatUrl(signed);
+  }
+
+  private async resolveOnce(): Promise<ResolvedEndpoint> {
+    this.endpoint ??= this.resolveEndpoint();
+    this.resolved = await this.endpoint;
+    return this.resolved;
+  }
+
+  /** One set per combination of signed header names: the signer only reads it. */
+  private signableHeaders(names: readonly string[]): Set<string> {
+    const id = names.join(',');
+    let set = this.signableHeaderSets.get(id);
+    if (!set) {
+      set = new Set(names);
+      this.signableHeaderSets.set(id, set);
+    }
+    return set;
   }
 
   private async resolveEndpoint(): Promise<ResolvedEndpoint> {
@@ -101,6 +134,7 @@ export class FastPresigner {
       protocol: url.protocol,
       hostname: url.hostname,
       port: url.port ? Number(url.port) : undefined,
+      host: url.port ? `${url.hostname}:${url.port}` : url.hostname,
       basePath: url.pathname.replace(/\/$/, ''),
       signer,
     };

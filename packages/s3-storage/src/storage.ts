@@ -97,6 +97,16 @@ function assertSize(name: string, value: number, max: number): number {
   return value;
 }
 
+function assertPageSize(name: string, value: number): number {
+  if (!Number.isInteger(value) || value < 1 || value > MAX_PAGE_SIZE) {
+    throw new InvalidArgumentError(
+      name,
+      `${name} must be a whole number from 1 to ${MAX_PAGE_SIZE}, got ${String(value)}.`,
+    );
+  }
+  return value;
+}
+
 function encodeCursor(key: string): string {
   return Buffer.from(key, 'utf8').toString('base64url');
 }
@@ -112,6 +122,7 @@ export class S3Storage {
   private readonly client: S3Client;
   private readonly presigner: FastPresigner;
   private readonly allowedContentTypes: ReadonlySet<string>;
+  private readonly listPageSize: number;
 
   public constructor(options: S3StorageOptions = {}) {
     const config = completeConfig(options.config);
@@ -131,6 +142,7 @@ export class S3Storage {
     this.allowedContentTypes = new Set(
       options.allowedContentTypes ?? DEFAULT_ALLOWED_CONTENT_TYPES,
     );
+    this.listPageSize = assertPageSize('listPageSize', options.listPageSize ?? MAX_PAGE_SIZE);
   }
 
   /** The bucket of this environment. */
@@ -412,7 +424,7 @@ export class S3Storage {
   ): AsyncGenerator<{ key: string; sizeBytes: number; lastModified: Date | undefined }> {
     this.keys.assertKeyInLayout(`${prefix}x`);
     const pages = paginateListObjectsV2(
-      { client: this.client, pageSize: MAX_PAGE_SIZE },
+      { client: this.client, pageSize: this.listPageSize },
       { Bucket: this.config.bucketName, Prefix: prefix },
     );
     try {
@@ -443,13 +455,7 @@ export class S3Storage {
     options: ListGeneratedOptions = {},
   ): Promise<GeneratedIllustrationPage> {
     const prefix = this.keys.generatedUserPrefix(kind, userId);
-    const limit = options.limit ?? DEFAULT_PAGE_SIZE;
-    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_SIZE) {
-      throw new InvalidArgumentError(
-        'limit',
-        `limit must be a whole number from 1 to ${MAX_PAGE_SIZE}, got ${String(limit)}.`,
-      );
-    }
+    const limit = assertPageSize('limit', options.limit ?? DEFAULT_PAGE_SIZE);
     let after: string | undefined;
     if (options.cursor !== undefined) {
       after = Buffer.from(options.cursor, 'base64url').toString('utf8');
@@ -515,7 +521,7 @@ export class S3Storage {
    * @throws ForeignBucketError otherwise.
    */
   public assertOwnS3Uri(uri: string, options: { expectedPrefix?: string } = {}): string {
-    const parsed = parseS3Uri(uri);
+    const parsed = parseS3Uri(uri, this.config.bucketName);
     if (parsed.bucket !== this.config.bucketName) {
       throw new ForeignBucketError(
         uri,
@@ -604,15 +610,15 @@ export class S3Storage {
 }
 
 /**
- * Takes `s3://bucket/key` apart.
+ * Takes `s3://bucket/key` apart; `expectedBucket` is named in the error's fix.
  * @throws ForeignBucketError for anything that is not an S3 URI with a bucket and a key.
  */
-export function parseS3Uri(uri: string): S3Uri {
+export function parseS3Uri(uri: string, expectedBucket = '(this bucket)'): S3Uri {
   const match = /^s3:\/\/([^/]+)\/(.+)$/.exec(typeof uri === 'string' ? uri : '');
   if (!match) {
     throw new ForeignBucketError(
       String(uri),
-      '(this bucket)',
+      expectedBucket,
       'is not an S3 URI of the form s3://bucket/key',
     );
   }

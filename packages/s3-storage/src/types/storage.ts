@@ -10,6 +10,8 @@ export interface S3StorageOptions {
   readonly client?: S3Client;
   /** Content types a presigned upload accepts. @default ['image/png', 'image/jpeg', 'image/webp'] */
   readonly allowedContentTypes?: readonly string[];
+  /** Keys per ListObjectsV2 page, 1 to 1000. @default 1000 */
+  readonly listPageSize?: number;
   /** Receives warnings. @default console.warn */
   readonly warn?: (message: string) => void;
 }

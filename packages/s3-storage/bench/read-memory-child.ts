@@ -1,0 +1,25 @@
+// Runs in a fresh process so that the peak RSS it reports belongs to one getObjectAsBase64 call.
+import { createS3Storage } from '../src/index.ts';
+
+const [endpoint, bucket, key, sizeText] = process.argv.slice(2) as [string, string, string, string];
+const storage = createS3Storage({
+  config: {
+    bucketName: bucket,
+    endpoint,
+    credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+    maxReadSizeBytes: 64 * 1024 * 1024,
+  },
+});
+// Warm up: load every module and open a connection, then settle the heap.
+await storage.getObjectAsBase64(bucket, 'stubs/warm-up.png');
+const gc = (globalThis as { gc?: () => void }).gc;
+if (!gc) throw new Error('run with --expose-gc');
+gc();
+gc();
+const before = process.memoryUsage().rss;
+const peakBefore = process.resourceUsage().maxRSS * 1024;
+const base64 = await storage.getObjectAsBase64(bucket, key);
+const peak = process.resourceUsage().maxRSS * 1024;
+if (Buffer.byteLength(base64, 'base64') !== Number(sizeText))
+  throw new Error('object read back with the wrong size');
+process.stdout.write(`${JSON.stringify({ before, peakBefore, peak })}\n`);

@@ -1,0 +1,130 @@
+import {
+  GetObjectCommand,
+  HeadObjectCommand,
+  PutObjectCommand,
+  S3Client,
+  S3ServiceException,
+} from '@aws-sdk/client-s3';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  AccessDeniedError,
+  BucketNotFoundError,
+  ObjectNotFoundError,
+  RegionMismatchError,
+  S3StorageError,
+} from '../../src/errors.ts';
+import { createS3Storage } from '../../src/storage.ts';
+import { bucketRegionFromError } from '../../src/translate-error.ts';
+import { offlineConfig } from '../helpers/storage.ts';
+
+function serviceError(
+  name: string,
+  status: number,
+  extra: Record<string, unknown> = {},
+): S3ServiceException {
+  return Object.assign(
+    new S3ServiceException({
+      name,
+      $fault: 'client',
+      $metadata: { httpStatusCode: status },
+      message: name,
+    }),
+    extra,
+  );
+}
+
+describe('errors S3 answers with', () => {
+  const client = new S3Client({ region: 'us-east-1' });
+  const s3 = mockClient(client);
+  const storage = createS3Storage({ config: offlineConfig(), client });
+
+  afterEach(() => {
+    s3.reset();
+  });
+
+  it('turns AccessDenied into an AccessDeniedError naming the bucket, key and IAM fix', async () => {
+    const cause = serviceError('AccessDenied', 403);
+    s3.on(PutObjectCommand).rejects(cause);
+    const error = await storage.putObject('subjects/u.png', 'x').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AccessDeniedError);
+    expect((error as Error).message).toBe(
+      'Access Denied for s3://auto-bio-illustrations/subjects/u.png. Check that the IAM role (or BACKEND_AWS_KEY) ' +
+        'allows this action on the bucket and key, and that S3_BUCKET_NAME ("auto-bio-illustrations") is the right bucket.',
+    );
+    expect((error as Error).cause).toBe(cause);
+  });
+
+  it("turns a PermanentRedirect into a RegionMismatchError naming the bucket's region to set", async () => {
+    s3.on(GetObjectCommand).rejects(
+      serviceError('PermanentRedirect', 301, {
+        $response: { headers: { 'x-amz-bucket-region': 'us-west-2' } },
+        Endpoint: 'auto-bio-illustrations.s3.us-west-2.amazonaws.com',
+      }),
+    );
+    const error = await storage
+      .getObjectAsBase64('auto-bio-illustrations', 'subjects/u.png')
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RegionMismatchError);
+    expect((error as RegionMismatchError).bucketRegion).toBe('us-west-2');
+    expect((error as Error).message).toContain('Set S3_CLIENT_REGION=us-west-2.');
+  });
+
+  it('reads the region of a HEAD redirect, which has no body', async () => {
+    s3.on(HeadObjectCommand).rejects(
+      serviceError('301', 301, {
+        $response: { headers: { 'x-amz-bucket-region': 'eu-central-1' } },
+      }),
+    );
+    const error = await storage.headObject('avatars/u.png').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RegionMismatchError);
+    expect((error as Error).message).toContain('S3_CLIENT_REGION=eu-central-1');
+  });
+
+  it('turns NoSuchKey and a 404 HEAD into ObjectNotFoundError', async () => {
+    s3.on(GetObjectCommand).rejects(serviceError('NoSuchKey', 404));
+    s3.on(HeadObjectCommand).rejects(serviceError('NotFound', 404));
+    await expect(
+      storage.getObjectAsBase64('auto-bio-illustrations', 'subjects/u.png'),
+    ).rejects.toThrow(ObjectNotFoundError);
+    await expect(storage.headObject('subjects/u.png')).rejects.toThrow(
+      'No object at s3://auto-bio-illustrations/subjects/u.png.',
+    );
+    await expect(storage.objectExists('subjects/u.png')).resolves.toBe(false);
+  });
+
+  it('turns NoSuchBucket into a BucketNotFoundError pointing at S3_BUCKET_NAME', async () => {
+    s3.on(PutObjectCommand).rejects(serviceError('NoSuchBucket', 404));
+    const error = await storage.putObject('stubs/a.png', 'x').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(BucketNotFoundError);
+    expect((error as Error).message).toContain('Check S3_BUCKET_NAME');
+  });
+
+  it('passes unknown errors through untouched', async () => {
+    const cause = serviceError('SlowDown', 503);
+    s3.on(PutObjectCommand).rejects(cause);
+    await expect(storage.putObject('stubs/a.png', 'x')).rejects.toBe(cause);
+  });
+
+  it('makes every typed error an S3StorageError with a code', () => {
+    const error = new RegionMismatchError('b', 'us-east-1', undefined);
+    expect(error).toBeInstanceOf(S3StorageError);
+    expect(error.code).toBe('RegionMismatch');
+    expect(error.name).toBe('RegionMismatchError');
+    expect(error.message).toContain(
+      'Set S3_CLIENT_REGION to the region the bucket was created in.',
+    );
+  });
+});
+
+describe('bucketRegionFromError', () => {
+  it.each([
+    [{ Region: 'ap-south-1' }, 'ap-south-1'],
+    [{ message: 'The bucket is in this region: us-west-2. Please use this region' }, 'us-west-2'],
+    [{ message: "the region 'us-east-1' is wrong; expecting 'eu-west-3'" }, 'eu-west-3'],
+    [{ Endpoint: 'b.s3-sa-east-1.amazonaws.com' }, 'sa-east-1'],
+    [{ message: 'nothing here' }, undefined],
+  ])('finds the region in %j', (error, region) => {
+    expect(bucketRegionFromError(error)).toBe(region);
+  });
+});
