@@ -1,0 +1,182 @@
+/**
+ * `GET /illustrations/{kind}` with 1,000 illustrations and their download URLs, against the
+ * embedded S3: the handler as built (the storage package's signer) versus the same handler
+ * built on the SDK's `getSignedUrl`, in the same run. Target: at most 1/5 of the time.
+ *
+ * Run with `pnpm --filter @autobio/functions bench`.
+ */
+import { LOCAL_S3_CREDENTIALS, startLocalS3 } from '@autobio/local-s3';
+import { GetObjectCommand } from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import type { APIGatewayProxyEventV2WithJWTAuthorizer, Context } from 'aws-lambda';
+
+const ITEMS = 1000;
+const WARMUP_RUNS = 3;
+const MEASURED_RUNS = 15;
+const TARGET_RATIO = 1 / 5;
+const BUCKET = 'functions-bench';
+const USER = 'bench-user';
+
+const server = await startLocalS3({ buckets: [{ name: BUCKET }] });
+Object.assign(process.env, {
+  S3_BUCKET_NAME: BUCKET,
+  S3_ENDPOINT: server.endpoint,
+  S3_CLIENT_REGION: 'us-east-1',
+  BACKEND_AWS_KEY: LOCAL_S3_CREDENTIALS.accessKeyId,
+  BACKEND_AWS_SECRET: LOCAL_S3_CREDENTIALS.secretAccessKey,
+  // One log line per request would time the terminal, not the handler.
+  POWERTOOLS_LOG_LEVEL: 'WARN',
+});
+// Imported after the environment is set: the logger reads its level when it is created.
+const { s3Client } = await import('@autobio/s3-storage');
+const { createListIllustrationsHandler } = await import('../src/handlers/list-illustrations.ts');
+
+function event(): APIGatewayProxyEventV2WithJWTAuthorizer {
+  const now = new Date();
+  return {
+    version: '2.0',
+    routeKey: 'GET /illustrations/{kind}',
+    rawPath: '/illustrations/memory',
+    rawQueryString: `limit=${ITEMS}`,
+    headers: { host: 'api.example.test' },
+    queryStringParameters: { limit: String(ITEMS) },
+    pathParameters: { kind: 'memory' },
+    requestContext: {
+      accountId: '123456789012',
+      apiId: 'bench',
+      authorizer: { jwt: { claims: { sub: USER }, scopes: null } },
+      domainName: 'api.example.test',
+      domainPrefix: 'api',
+      http: {
+        method: 'GET',
+        path: '/illustrations/memory',
+        protocol: 'HTTP/1.1',
+        sourceIp: '127.0.0.1',
+        userAgent: 'bench',
+      },
+      requestId: `bench-${now.getTime()}`,
+      routeKey: 'GET /illustrations/{kind}',
+      stage: '$default',
+      time: now.toUTCString(),
+      timeEpoch: now.getTime(),
+    },
+    isBase64Encoded: false,
+  };
+}
+
+const context = {
+  functionName: 'bench',
+  functionVersion: '$LATEST',
+  invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:bench',
+  memoryLimitInMB: '1024',
+  awsRequestId: 'bench',
+  getRemainingTimeInMillis: () => 30_000,
+} as Context;
+
+const median = (values: readonly number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+};
+const ms = (value: number) => `${value.toFixed(1).padStart(7)} ms`;
+
+try {
+  process.stdout.write(`Seeding ${ITEMS} illustrations... `);
+  const png = Buffer.alloc(128, 1);
+  for (let start = 0; start < ITEMS; start += 50) {
+    await Promise.all(
+      Array.from({ length: Math.min(50, ITEMS - start) }, (_, i) =>
+        s3Client.putObject(
+          s3Client.getGeneratedKey('memory', USER, { date: new Date(1.7e12 + (start + i) * 1000) }),
+          png,
+          { contentType: 'image/png' },
+        ),
+      ),
+    );
+  }
+  process.stdout.write('done.\n');
+
+  // The two signers agree byte for byte at the same signing date, so the comparison is fair.
+  const probeKey = s3Client.getGeneratedKey('memory', USER, { date: new Date(1.7e12) });
+  const signingDate = new Date('2026-01-01T00:00:00Z');
+  const ours = await s3Client.generatePresignedDownloadUrl(probeKey, {
+    expiresInSeconds: 900,
+    signingDate,
+  });
+  const sdk = await getSignedUrl(
+    s3Client.getClient(),
+    new GetObjectCommand({ Bucket: BUCKET, Key: probeKey }),
+    { expiresIn: 900, signingDate },
+  );
+  if (ours !== sdk) throw new Error(`The signers disagree:\n  ${ours}\n  ${sdk}`);
+
+  const handlers = {
+    'storage signer (as built)': createListIllustrationsHandler(),
+    'getSignedUrl (SDK)': createListIllustrationsHandler({
+      presignDownloadUrl: (key, options) =>
+        getSignedUrl(
+          s3Client.getClient(),
+          new GetObjectCommand({ Bucket: s3Client.getBucketName(), Key: key }),
+          {
+            expiresIn: options.expiresInSeconds,
+            signingDate: options.signingDate,
+          },
+        ),
+    }),
+  };
+  const names = Object.keys(handlers) as (keyof typeof handlers)[];
+  const times: Record<keyof typeof handlers | 'listing alone', number[]> = {
+    'storage signer (as built)': [],
+    'getSignedUrl (SDK)': [],
+    'listing alone': [],
+  };
+
+  for (let run = 0; run < WARMUP_RUNS + MEASURED_RUNS; run += 1) {
+    // Alternate which goes first, so that neither always meets a warmer server.
+    for (const name of run % 2 ? [...names].reverse() : names) {
+      globalThis.gc?.();
+      const started = performance.now();
+      const result = await handlers[name](event(), context);
+      const elapsed = performance.now() - started;
+      const body = JSON.parse(result.body ?? '{}') as { items?: { url: string }[] };
+      if (result.statusCode !== 200 || body.items?.length !== ITEMS) {
+        throw new Error(
+          `${name} answered ${result.statusCode} with ${body.items?.length} items: ${result.body?.slice(0, 300)}`,
+        );
+      }
+      if (run === 0) {
+        const download = await fetch(body.items[ITEMS - 1]!.url);
+        if (download.status !== 200) throw new Error(`${name}'s URL answered ${download.status}.`);
+      }
+      if (run >= WARMUP_RUNS) times[name].push(elapsed);
+    }
+    globalThis.gc?.();
+    const started = performance.now();
+    await s3Client.listGeneratedIllustrations(USER, 'memory', { limit: ITEMS });
+    if (run >= WARMUP_RUNS) times['listing alone'].push(performance.now() - started);
+  }
+
+  const fast = median(times['storage signer (as built)']);
+  const slow = median(times['getSignedUrl (SDK)']);
+  const listing = median(times['listing alone']);
+  const ratio = fast / slow;
+  const signingRatio = Math.max(0, fast - listing) / Math.max(1e-9, slow - listing);
+  console.log(`\nGET /illustrations/memory?limit=${ITEMS}, ${MEASURED_RUNS} runs each (median):`);
+  for (const name of names) console.log(`  ${name.padEnd(28)}${ms(median(times[name]))}`);
+  console.log(`  ${'of which the listing call'.padEnd(28)}${ms(listing)}`);
+  console.log(
+    `\nHandler ratio (as built / getSignedUrl): ${ratio.toFixed(3)} (1/${(1 / ratio).toFixed(1)}); ` +
+      `target <= ${TARGET_RATIO.toFixed(2)}: ${ratio <= TARGET_RATIO ? 'MET' : 'NOT MET'}`,
+  );
+  console.log(
+    `Without the listing (signing and answer only): ${signingRatio.toFixed(3)} (1/${(1 / signingRatio).toFixed(1)})`,
+  );
+  if (ratio > TARGET_RATIO) {
+    console.log(
+      `The embedded S3 alone takes ${listing.toFixed(0)} ms to list ${ITEMS} keys, which no signer can remove: ` +
+        `at that floor the ratio cannot go below ${(listing / slow).toFixed(2)}.`,
+    );
+  }
+} finally {
+  await server.stop();
+}

@@ -1,0 +1,146 @@
+import {
+  DEFAULT_PRESIGN_EXPIRES_IN_SECONDS,
+  type GeneratedKind,
+  IMAGE_EXTENSION,
+  s3Client,
+} from '@autobio/s3-storage';
+import type { Context } from 'aws-lambda';
+import { LAMBDA_TIME_RESERVE_MS } from '../constants.ts';
+import { loadIllustrationGenConfig } from '../env.ts';
+import { HttpError, IllustrationGenError } from '../errors.ts';
+import { createRouteHandler } from '../internal/http.ts';
+import { requestIllustration } from '../internal/illustration-gen-client.ts';
+import { logger } from '../internal/logger.ts';
+import { findObject } from '../internal/storage.ts';
+import { generateRequestSchema, kindPathSchema } from '../schemas.ts';
+import type { GenerateIllustrationResponse } from '../types/api.ts';
+import type { IllustrationGenConfig } from '../types/illustration-gen.ts';
+
+async function pickStubKey(stubImageName: string | undefined): Promise<string> {
+  if (stubImageName !== undefined) {
+    const key = s3Client.getStubKey(stubImageName);
+    if (await findObject(key)) return key;
+    throw new HttpError(
+      500,
+      'StubImageMissing',
+      `Stub mode is on, but the stub image STUB_IMAGE_NAME=${stubImageName} is not under the stubs prefix: upload it, or unset STUB_IMAGE_NAME to use the first stub.`,
+    );
+  }
+  for await (const object of s3Client.listKeys(s3Client.getAreaPrefix('stubs'))) {
+    if (object.key.endsWith(IMAGE_EXTENSION)) return object.key;
+  }
+  throw new HttpError(
+    500,
+    'StubImageMissing',
+    'Stub mode is on, but there is no stub image: upload a PNG under the stubs prefix, or set ILLUSTRATION_GEN_URL to use the illustration-gen service.',
+  );
+}
+
+/** Copies a stub image to a new generated key (stub mode: local and dev). */
+async function generateFromStub(config: IllustrationGenConfig, outputKey: string): Promise<string> {
+  await s3Client.copyObject(await pickStubKey(config.stubImageName), outputKey);
+  return outputKey;
+}
+
+/** Asks the service for an illustration and accepts only a generated key of the caller's. */
+async function generateWithService(
+  config: IllustrationGenConfig & { readonly url: string },
+  request: {
+    readonly userId: string;
+    readonly kind: GeneratedKind;
+    readonly prompt: string | undefined;
+    readonly subjectKey: string;
+    readonly outputKey: string;
+    readonly requestId: string;
+    readonly context: Context;
+  },
+): Promise<string> {
+  const bucket = s3Client.getBucketName();
+  const outputPrefix = s3Client.keys.generatedUserPrefix(request.kind, request.userId);
+  const subjectImageBase64 = await s3Client.getObjectAsBase64(bucket, request.subjectKey);
+  // Answer with a 504 before Lambda itself times out.
+  const remainingMs = request.context.getRemainingTimeInMillis() - LAMBDA_TIME_RESERVE_MS;
+  const timeoutMs = Math.max(1, Math.min(config.timeoutMs, remainingMs));
+  const { s3Uri } = await requestIllustration(
+    config.url,
+    {
+      userId: request.userId,
+      kind: request.kind,
+      subjectImageBase64,
+      ...(request.prompt !== undefined ? { prompt: request.prompt } : {}),
+      bucket,
+      region: s3Client.getRegion(),
+      outputPrefix,
+      outputKey: request.outputKey,
+    },
+    { timeoutMs, requestId: request.requestId },
+  );
+  // ForeignBucketError (answered 502) for another bucket, another user or another kind.
+  const key = s3Client.assertOwnS3Uri(s3Uri, { expectedPrefix: outputPrefix });
+  const parsed = s3Client.keys.parseGeneratedKey(key);
+  if (!parsed || parsed.userId !== request.userId || parsed.kind !== request.kind) {
+    throw new IllustrationGenError(
+      'BadResponse',
+      `The illustration-gen service answered ${s3Uri}, which is not a generated key ` +
+        `(${outputPrefix}{timestamp}-{uuid}.png): it should write to the outputKey it is given.`,
+    );
+  }
+  return key;
+}
+
+/**
+ * `POST /illustrations/{kind}`: makes an illustration from the caller's subject image with the
+ * illustration-gen service (or, in stub mode, a copy of a stub image) and answers with it and
+ * its download URL.
+ */
+export const handler = createRouteHandler({
+  route: 'generate-illustration',
+  path: kindPathSchema,
+  body: generateRequestSchema,
+  async handle({ userId, path: { kind }, body, requestId, context }) {
+    const config = loadIllustrationGenConfig();
+    const subjectKey = s3Client.getSubjectKey(userId);
+    if (!(await findObject(subjectKey))) {
+      throw new HttpError(
+        404,
+        'SubjectImageNotFound',
+        'You have no subject image yet: upload one with POST /uploads/subject before generating an illustration.',
+      );
+    }
+    const outputKey = s3Client.getGeneratedKey(kind, userId);
+    const key =
+      config.mode === 'stub' || config.url === undefined
+        ? await generateFromStub(config, outputKey)
+        : await generateWithService(
+            { ...config, url: config.url },
+            { userId, kind, prompt: body.prompt, subjectKey, outputKey, requestId, context },
+          );
+    const object = await findObject(key);
+    if (!object) {
+      throw new IllustrationGenError(
+        'BadResponse',
+        `The illustration-gen service answered s3://${s3Client.getBucketName()}/${key}, but nothing is stored there.`,
+      );
+    }
+    const createdAt = new Date(s3Client.keys.parseGeneratedKey(key)!.timestampMs);
+    const signingDate = new Date();
+    const response: GenerateIllustrationResponse = {
+      illustration: {
+        key,
+        kind,
+        createdAt: createdAt.toISOString(),
+        sizeBytes: object.sizeBytes,
+        url: await s3Client.generatePresignedDownloadUrl(key, {
+          expiresInSeconds: DEFAULT_PRESIGN_EXPIRES_IN_SECONDS,
+          signingDate,
+        }),
+        expiresAt: new Date(
+          signingDate.getTime() + DEFAULT_PRESIGN_EXPIRES_IN_SECONDS * 1000,
+        ).toISOString(),
+      },
+      source: config.mode,
+    };
+    logger.info('Illustration generated', { key, source: config.mode });
+    return { statusCode: 201, body: response };
+  },
+});

@@ -1,0 +1,243 @@
+import { assertKeySegment } from '@autobio/s3-storage';
+import type {
+  APIGatewayProxyEventV2WithJWTAuthorizer,
+  APIGatewayProxyStructuredResultV2,
+  Context,
+} from 'aws-lambda';
+import type { z } from 'zod';
+import { MAX_REQUEST_BODY_BYTES } from '../constants.ts';
+import { type ErrorDetail, HttpError } from '../errors.ts';
+import type { ErrorResponse } from '../types/api.ts';
+import type { RouteName } from '../types/routes.ts';
+import { mapError } from './error-response.ts';
+import { logger } from './logger.ts';
+
+/** An HTTP API (payload 2.0) event with a JWT authorizer. */
+export type ApiEvent = APIGatewayProxyEventV2WithJWTAuthorizer;
+
+/** What a handler returns to API Gateway. */
+export type ApiResult = APIGatewayProxyStructuredResultV2;
+
+/** A Lambda handler of one route. */
+export type ApiHandler = (event: ApiEvent, context: Context) => Promise<ApiResult>;
+
+/** A request, authenticated and validated. */
+export interface ApiRequest<Body, Query, Path> {
+  /** The JWT's `sub`: the only identity a handler uses. */
+  readonly userId: string;
+  readonly body: Body;
+  readonly query: Query;
+  readonly path: Path;
+  /** API Gateway's request id, also in every log line and error body. */
+  readonly requestId: string;
+  readonly context: Context;
+}
+
+/** A handler's successful answer, sent as JSON. */
+export interface ApiResponse {
+  readonly statusCode: number;
+  readonly body: unknown;
+}
+
+/** A route's validation and logic. */
+export interface RouteHandlerOptions<Body, Query, Path> {
+  readonly route: RouteName;
+  /** Schema of the JSON body. @default - the body is ignored */
+  readonly body?: z.ZodType<Body>;
+  /** Schema of the query parameters. @default - the query is ignored */
+  readonly query?: z.ZodType<Query>;
+  /** Schema of the path parameters. @default - the path parameters are ignored */
+  readonly path?: z.ZodType<Path>;
+  readonly handle: (request: ApiRequest<Body, Query, Path>) => Promise<ApiResponse>;
+}
+
+const HEADERS = {
+  'content-type': 'application/json; charset=utf-8',
+  // Answers carry presigned URLs: no cache may keep them.
+  'cache-control': 'no-store',
+} as const;
+
+/**
+ * An error for the log: name, code, message, stack and causes only. SDK errors carry their raw
+ * HTTP response, which is large and not for logs.
+ */
+function describeError(error: unknown, depth = 0): Record<string, unknown> | string {
+  if (!(error instanceof Error)) return String(error);
+  const { code, $metadata } = error as { code?: unknown; $metadata?: { httpStatusCode?: number } };
+  return {
+    name: error.name,
+    ...(typeof code === 'string' ? { code } : {}),
+    ...($metadata?.httpStatusCode ? { httpStatusCode: $metadata.httpStatusCode } : {}),
+    message: error.message,
+    stack: error.stack,
+    ...(error.cause !== undefined && depth < 3
+      ? { cause: describeError(error.cause, depth + 1) }
+      : {}),
+  };
+}
+
+function json(statusCode: number, body: unknown): ApiResult {
+  return { statusCode, headers: { ...HEADERS }, body: JSON.stringify(body) };
+}
+
+function authenticate(event: ApiEvent): string {
+  const sub = event.requestContext?.authorizer?.jwt?.claims?.sub;
+  if (typeof sub !== 'string' || sub.trim() === '') {
+    throw new HttpError(
+      401,
+      'Unauthorized',
+      'No user in the request: call the API with a valid bearer token whose "sub" names the user.',
+    );
+  }
+  try {
+    assertKeySegment(sub, 'user id');
+  } catch (error) {
+    throw new HttpError(
+      401,
+      'Unauthorized',
+      'The token\'s "sub" cannot name a user here (it is empty, too long, or has "/", ".." or control characters).',
+      { cause: error },
+    );
+  }
+  return sub;
+}
+
+function issuesToDetails(where: string, error: z.ZodError): ErrorDetail[] {
+  return error.issues.map((issue) => ({
+    path: [where, ...issue.path.map(String)].join('.'),
+    message: issue.message,
+  }));
+}
+
+function invalid(details: readonly ErrorDetail[]): HttpError {
+  return new HttpError(
+    400,
+    'InvalidRequest',
+    details.map((detail) => `${detail.path}: ${detail.message}`).join('; '),
+    { details },
+  );
+}
+
+/** Validates one part of the request, adding its problems to `problems`. */
+function check<T>(
+  where: string,
+  schema: z.ZodType<T> | undefined,
+  value: unknown,
+  problems: ErrorDetail[],
+): T {
+  if (!schema) return undefined as T;
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  problems.push(...issuesToDetails(where, result.error));
+  return undefined as T;
+}
+
+/** The body as JSON, before validation. @throws HttpError 413, 400 or 415 */
+function readJsonBody(schema: z.ZodType<unknown>, event: ApiEvent): unknown {
+  const raw = event.body ?? '';
+  const text = event.isBase64Encoded ? Buffer.from(raw, 'base64').toString('utf8') : raw;
+  if (Buffer.byteLength(text, 'utf8') > MAX_REQUEST_BODY_BYTES) {
+    throw new HttpError(
+      413,
+      'RequestTooLarge',
+      `The request body is over ${MAX_REQUEST_BODY_BYTES} bytes: send only the JSON fields this route takes.`,
+    );
+  }
+  if (text.trim() === '') {
+    const empty = schema.safeParse({});
+    if (empty.success) return {};
+    throw new HttpError(
+      400,
+      'MissingBody',
+      `The request has no body: send JSON with ${issuesToDetails('body', empty.error)
+        .map((detail) => detail.path)
+        .join(', ')}.`,
+      { details: issuesToDetails('body', empty.error) },
+    );
+  }
+  const contentType = event.headers?.['content-type'];
+  if (contentType !== undefined && !/^application\/json\s*(;|$)/i.test(contentType)) {
+    throw new HttpError(
+      415,
+      'UnsupportedMediaType',
+      `The body's content type is ${JSON.stringify(contentType)}: send JSON with Content-Type: application/json.`,
+    );
+  }
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new HttpError(
+      400,
+      'MalformedJson',
+      `The body is not valid JSON: ${(error as Error).message}.`,
+      {
+        cause: error,
+      },
+    );
+  }
+}
+
+/**
+ * Wraps one route's logic in the steps every route shares, in one place: the caller from the
+ * JWT, body/query/path validation, JSON answers, error mapping (no stack ever leaves) and one
+ * structured log line per request.
+ */
+export function createRouteHandler<Body = undefined, Query = undefined, Path = undefined>(
+  options: RouteHandlerOptions<Body, Query, Path>,
+): ApiHandler {
+  return async (event, context) => {
+    const started = performance.now();
+    const requestId = event.requestContext?.requestId ?? context.awsRequestId;
+    logger.addContext(context);
+    logger.appendKeys({ route: options.route, apiRequestId: requestId });
+    let result: ApiResult;
+    try {
+      const userId = authenticate(event);
+      logger.appendKeys({ userId });
+      const parsedBody = options.body ? readJsonBody(options.body, event) : undefined;
+      const problems: ErrorDetail[] = [];
+      const request: ApiRequest<Body, Query, Path> = {
+        userId,
+        path: check('path', options.path, event.pathParameters ?? {}, problems),
+        query: check('query', options.query, event.queryStringParameters ?? {}, problems),
+        body: check('body', options.body, parsedBody, problems),
+        requestId,
+        context,
+      };
+      if (problems.length > 0) throw invalid(problems);
+      const response = await options.handle(request);
+      result = json(response.statusCode, response.body);
+    } catch (error) {
+      const mapped = mapError(error);
+      const body: ErrorResponse = {
+        error: {
+          code: mapped.code,
+          message: mapped.message,
+          requestId,
+          ...(mapped.details ? { details: mapped.details } : {}),
+        },
+      };
+      result = json(mapped.statusCode, body);
+      if (mapped.level === 'info') {
+        logger.info('Request refused', {
+          statusCode: mapped.statusCode,
+          code: mapped.code,
+          reason: mapped.message,
+        });
+      } else {
+        logger[mapped.level]('Request failed', {
+          statusCode: mapped.statusCode,
+          code: mapped.code,
+          error: describeError(error),
+        });
+      }
+    }
+    logger.info('Request handled', {
+      routeKey: event.routeKey,
+      statusCode: result.statusCode,
+      durationMs: Math.round(performance.now() - started),
+    });
+    logger.resetKeys();
+    return result;
+  };
+}

@@ -1,0 +1,80 @@
+import { z } from 'zod';
+import { IllustrationGenError } from '../errors.ts';
+import type { IllustrationGenRequest, IllustrationGenResponse } from '../types/illustration-gen.ts';
+
+const responseSchema = z.object({ s3Uri: z.string().min(1).max(2048) });
+
+function isTimeout(error: unknown): boolean {
+  return error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
+}
+
+/**
+ * POSTs one request to the illustration-gen service and returns its `{ s3Uri }`, within
+ * `timeoutMs` for the whole exchange (connection, answer and body).
+ * @throws IllustrationGenError: Timeout, Unreachable, HttpStatus or BadResponse.
+ */
+export async function requestIllustration(
+  url: string,
+  request: IllustrationGenRequest,
+  options: { readonly timeoutMs: number; readonly requestId: string },
+): Promise<IllustrationGenResponse> {
+  const signal = AbortSignal.timeout(options.timeoutMs);
+  // For messages: no query string, which may carry a key.
+  const where = `${new URL(url).origin}${new URL(url).pathname}`;
+  const timedOut = (cause: unknown) =>
+    new IllustrationGenError(
+      'Timeout',
+      `The illustration-gen service at ${where} did not answer within ${options.timeoutMs} ms ` +
+        '(ILLUSTRATION_GEN_TIMEOUT_MS).',
+      { cause },
+    );
+  let response: Response;
+  let text: string;
+  try {
+    response = await fetch(url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        accept: 'application/json',
+        'x-request-id': options.requestId,
+      },
+      body: JSON.stringify(request),
+      signal,
+    });
+    text = await response.text();
+  } catch (error) {
+    if (isTimeout(error)) throw timedOut(error);
+    throw new IllustrationGenError(
+      'Unreachable',
+      `The illustration-gen service at ${where} could not be reached: ${(error as Error).message}. ` +
+        'Check ILLUSTRATION_GEN_URL and that the service runs.',
+      { cause: error },
+    );
+  }
+  if (!response.ok) {
+    throw new IllustrationGenError(
+      'HttpStatus',
+      `The illustration-gen service at ${where} answered HTTP ${response.status} (${text.length} bytes).`,
+      { serviceStatusCode: response.status },
+    );
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new IllustrationGenError(
+      'BadResponse',
+      `The illustration-gen service answered HTTP ${response.status} with a body that is not JSON.`,
+      { cause: error },
+    );
+  }
+  const result = responseSchema.safeParse(parsed);
+  if (!result.success) {
+    throw new IllustrationGenError(
+      'BadResponse',
+      'The illustration-gen service answered without an "s3Uri" string: it must answer ' +
+        `{ "s3Uri": "s3://bucket/key" }. ${z.prettifyError(result.error)}`,
+    );
+  }
+  return result.data;
+}

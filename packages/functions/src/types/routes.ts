@@ -1,0 +1,50 @@
+import type { ENVIRONMENT_VARIABLES, StorageArea } from '@autobio/s3-storage';
+import type { FUNCTION_ENVIRONMENT_VARIABLES, ROUTE_NAMES } from '../constants.ts';
+
+/** The name of a route, which is also its handler's file name under `src/handlers/`. */
+export type RouteName = (typeof ROUTE_NAMES)[number];
+
+/** An HTTP method the API uses. */
+export type HttpMethod = 'GET' | 'POST' | 'DELETE';
+
+/**
+ * An S3 action a handler performs. Object actions apply to `arn:aws:s3:::{bucket}/{prefix}*`;
+ * `s3:ListBucket` applies to the bucket with the condition `s3:prefix` like `{prefix}*`.
+ */
+export type S3Action = 's3:GetObject' | 's3:PutObject' | 's3:DeleteObject' | 's3:ListBucket';
+
+/** Exactly what a handler does in one part of the key layout: what its role must be granted. */
+export interface StorageGrant {
+  /** The part of the key layout; its prefix comes from the storage package's `KeyLayout.areaPrefix`. */
+  readonly area: StorageArea;
+  /** The actions, each needed by the handler (see {@link RouteDefinition.storage}). */
+  readonly actions: readonly S3Action[];
+}
+
+/** An environment variable a handler reads. */
+export type EnvironmentVariableName =
+  | (typeof ENVIRONMENT_VARIABLES)[number]
+  | keyof typeof FUNCTION_ENVIRONMENT_VARIABLES;
+
+/** One route of the HTTP API and the Lambda function that serves it. */
+export interface RouteDefinition {
+  /** The route's name: its handler file and a stable id for its function. */
+  readonly name: RouteName;
+  readonly method: HttpMethod;
+  /** The API Gateway route path, with `{parameters}`. */
+  readonly path: string;
+  /** `METHOD /path`, as an HTTP API route key. */
+  readonly routeKey: string;
+  /** Absolute path of the handler's source file, for a NodejsFunction `entry`. */
+  readonly entry: string;
+  /** The handler's export name, for a NodejsFunction `handler`. */
+  readonly handlerExport: 'handler';
+  /** One sentence on what the route does. */
+  readonly description: string;
+  /** Every part of the key layout the handler touches and the exact actions on each. */
+  readonly storage: readonly StorageGrant[];
+  /** Every environment variable the handler reads, the storage package's included. */
+  readonly environment: readonly EnvironmentVariableName[];
+  /** The route's variables that must be set for it to work in every mode. */
+  readonly requiredEnvironment: readonly EnvironmentVariableName[];
+}

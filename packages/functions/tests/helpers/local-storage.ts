@@ -1,0 +1,95 @@
+import { randomUUID } from 'node:crypto';
+import { LOCAL_S3_CREDENTIALS, type LocalS3, startLocalS3 } from '@autobio/local-s3';
+import {
+  browserCorsRules,
+  createS3Storage,
+  resetS3Storage,
+  type S3Storage,
+} from '@autobio/s3-storage';
+import { afterAll, afterEach, beforeAll, beforeEach, vi } from 'vitest';
+import { type CapturedLogs, captureLogs } from './logs.ts';
+
+/** The embedded S3 of one test file, and the storage env of every test in it. */
+export interface LocalStorageFixture {
+  readonly bucket: string;
+  /** Where the handlers' storage client sends requests (the server, or a proxy in front of it). */
+  endpoint(): string;
+  /** The server itself. */
+  server(): LocalS3;
+  /** A storage client of its own, to arrange and check objects without the handlers' singleton. */
+  storage(): S3Storage;
+  /** The log lines the handlers wrote during the current test. */
+  logs(): CapturedLogs;
+  /** A fresh user id, so tests sharing the bucket never see each other's objects. */
+  newUser(): string;
+}
+
+/** The storage package's environment for the embedded server. */
+export function stubStorageEnv(bucket: string, endpoint: string): void {
+  vi.stubEnv('S3_BUCKET_NAME', bucket);
+  vi.stubEnv('S3_ENDPOINT', endpoint);
+  vi.stubEnv('S3_CLIENT_REGION', 'us-east-1');
+  vi.stubEnv('BACKEND_AWS_KEY', LOCAL_S3_CREDENTIALS.accessKeyId);
+  vi.stubEnv('BACKEND_AWS_SECRET', LOCAL_S3_CREDENTIALS.secretAccessKey);
+  for (const name of [
+    'ILLUSTRATION_GEN_MODE',
+    'ILLUSTRATION_GEN_URL',
+    'ILLUSTRATION_GEN_TIMEOUT_MS',
+    'STUB_IMAGE_NAME',
+    'AWS_LAMBDA_FUNCTION_NAME',
+    'AWS_EXECUTION_ENV',
+  ]) {
+    vi.stubEnv(name, undefined);
+  }
+  resetS3Storage();
+}
+
+/**
+ * Starts an embedded S3 for the test file, points the storage package's env at it before each
+ * test (with the singleton reset) and captures the handlers' logs.
+ * @param options.endpoint - another endpoint for the handlers, such as a recording proxy.
+ */
+export function useLocalStorage(
+  options: { readonly endpoint?: (server: LocalS3) => Promise<string> | string } = {},
+): LocalStorageFixture {
+  const bucket = `functions-test-${randomUUID().slice(0, 8)}`;
+  let server: LocalS3 | undefined;
+  let endpoint: string | undefined;
+  let storage: S3Storage | undefined;
+  let logs: CapturedLogs | undefined;
+
+  beforeAll(async () => {
+    server = await startLocalS3({
+      buckets: [{ name: bucket, cors: browserCorsRules(['http://localhost:5173']) }],
+    });
+    endpoint = options.endpoint ? await options.endpoint(server) : server.endpoint;
+    storage = createS3Storage({
+      config: {
+        bucketName: bucket,
+        endpoint: server.endpoint,
+        credentials: { ...LOCAL_S3_CREDENTIALS },
+      },
+    });
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+  beforeEach(() => {
+    stubStorageEnv(bucket, endpoint!);
+    logs = captureLogs();
+  });
+  afterEach(() => {
+    logs?.restore();
+    vi.unstubAllEnvs();
+    resetS3Storage();
+  });
+
+  return {
+    bucket,
+    endpoint: () => endpoint!,
+    server: () => server!,
+    storage: () => storage!,
+    logs: () => logs!,
+    newUser: () => `user-${randomUUID()}`,
+  };
+}

@@ -1,0 +1,79 @@
+import { ConfigurationError } from '@autobio/s3-storage';
+import { describe, expect, it } from 'vitest';
+import { loadIllustrationGenConfig } from '../../src/env.ts';
+
+describe('loadIllustrationGenConfig', () => {
+  it('defaults to stub mode with a 25 s timeout when no URL is set', () => {
+    expect(loadIllustrationGenConfig({})).toEqual({
+      mode: 'stub',
+      url: undefined,
+      timeoutMs: 25_000,
+      stubImageName: undefined,
+    });
+  });
+
+  it('uses the service when a URL is set, and stub mode when ILLUSTRATION_GEN_MODE says so', () => {
+    const url = 'https://gen.example.com/generate';
+    expect(loadIllustrationGenConfig({ ILLUSTRATION_GEN_URL: url }).mode).toBe('service');
+    expect(
+      loadIllustrationGenConfig({ ILLUSTRATION_GEN_URL: url, ILLUSTRATION_GEN_MODE: ' Stub ' })
+        .mode,
+    ).toBe('stub');
+  });
+
+  it('reads the timeout and the stub name, trimmed', () => {
+    expect(
+      loadIllustrationGenConfig({
+        ILLUSTRATION_GEN_TIMEOUT_MS: ' 1500 ',
+        STUB_IMAGE_NAME: ' cat.png ',
+      }),
+    ).toMatchObject({ timeoutMs: 1500, stubImageName: 'cat.png' });
+  });
+
+  it.each([
+    [
+      { ILLUSTRATION_GEN_MODE: 'sdxl' },
+      'ILLUSTRATION_GEN_MODE',
+      /must be "stub" or "service", got "sdxl"/,
+    ],
+    [
+      { ILLUSTRATION_GEN_MODE: 'service' },
+      'ILLUSTRATION_GEN_URL',
+      /is not set, but ILLUSTRATION_GEN_MODE is "service"/,
+    ],
+    [
+      { ILLUSTRATION_GEN_URL: 'ftp://gen' },
+      'ILLUSTRATION_GEN_URL',
+      /"ftp:\/\/gen" is not an http\(s\) URL/,
+    ],
+    [{ ILLUSTRATION_GEN_URL: 'gen.local' }, 'ILLUSTRATION_GEN_URL', /is not an http\(s\) URL/],
+    [
+      { ILLUSTRATION_GEN_TIMEOUT_MS: '30000' },
+      'ILLUSTRATION_GEN_TIMEOUT_MS',
+      /from 1 to 29000 .*got "30000"/,
+    ],
+    [{ ILLUSTRATION_GEN_TIMEOUT_MS: '0' }, 'ILLUSTRATION_GEN_TIMEOUT_MS', /got "0"/],
+    [{ ILLUSTRATION_GEN_TIMEOUT_MS: '2s' }, 'ILLUSTRATION_GEN_TIMEOUT_MS', /got "2s"/],
+    [{ STUB_IMAGE_NAME: '../secrets' }, 'STUB_IMAGE_NAME', /must not contain/],
+    [
+      { ILLUSTRATION_GEN_URL: 'https://svc:hunter2@gen.example.com/' },
+      'ILLUSTRATION_GEN_URL',
+      /must not contain a user name or password/,
+    ],
+  ])('throws when %o is set, naming %s', (env, variable, message) => {
+    const attempt = () => loadIllustrationGenConfig(env);
+    expect(attempt).toThrow(ConfigurationError);
+    expect(attempt).toThrow(message);
+    try {
+      attempt();
+    } catch (error) {
+      expect((error as ConfigurationError).variable).toBe(variable);
+    }
+  });
+
+  it('never repeats a password from ILLUSTRATION_GEN_URL in its error', () => {
+    expect(() =>
+      loadIllustrationGenConfig({ ILLUSTRATION_GEN_URL: 'https://svc:hunter2@gen.example.com/' }),
+    ).toThrow(expect.objectContaining({ message: expect.not.stringContaining('hunter2') }));
+  });
+});
