@@ -1,0 +1,24 @@
+/** Port of the page and the API unless `DEV_PORT` says otherwise. */
+export const DEFAULT_PORT = 3000;
+
+/** Port of the embedded S3 unless `DEV_S3_PORT` says otherwise. */
+export const DEFAULT_S3_PORT = 4569;
+
+/** The local environment's bucket in the embedded S3. */
+export const DEFAULT_LOCAL_BUCKET = 'auto-bio-local';
+
+/** Loopback address both servers bind to: nothing is reachable from another machine. */
+export const LOOPBACK = '127.0.0.1';
+
+/**
+ * The local sign-in: `Authorization: Bearer dev-user:<userId>`. Only this dev server reads it;
+ * the deployed API's JWT authorizer rejects it like any token it did not issue, and the
+ * handlers never read the Authorization header.
+ */
+export const DEV_TOKEN_PREFIX = 'dev-user:';
+
+/** Where the API routes are served on the dev server. */
+export const API_BASE_PATH = '/api';
+
+/** Largest request body the dev server passes to a handler (API Gateway's own limit is 10 MB). */
+export const MAX_BODY_BYTES = 1024 * 1024;

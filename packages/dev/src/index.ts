@@ -1,0 +1,6 @@
+export { devAuthorization, devUserFromAuthorization } from './auth.ts';
+export { DEV_ENVIRONMENT_VARIABLES, type DevConfig, loadDevConfig, type S3Mode } from './config.ts';
+export * from './constants.ts';
+export { DevStartError } from './errors.ts';
+export { type LocalStack, startLocalStack } from './local-stack.ts';
+export { type DevServer, type DevServerOptions, startDevServer } from './server.ts';

@@ -1,0 +1,48 @@
+// `pnpm dev`: starts the local stack, prints what runs where, stops cleanly on Ctrl-C.
+import { loadDevConfig } from './config.ts';
+import { DevStartError } from './errors.ts';
+import { startLocalStack } from './local-stack.ts';
+
+const started = Date.now();
+try {
+  const config = loadDevConfig();
+  const stack = await startLocalStack(
+    config,
+    process.env.DEV_LOG_REQUESTS ? (line) => console.log(line) : undefined,
+  );
+  const lines = [
+    '',
+    'AutoBio storage is running locally',
+    `  page      ${stack.pageUrl}`,
+    `  api       ${stack.apiUrl}  (sign in with: Authorization: Bearer dev-user:<userId>)`,
+    stack.s3Endpoint
+      ? `  s3        ${stack.s3Endpoint}  bucket ${stack.bucket}, data in ${stack.dataDir}`
+      : `  s3        the real bucket ${stack.bucket} (S3_BUCKET_NAME)`,
+    `  stubs     ${stack.seededStubs.length > 0 ? `seeded ${stack.seededStubs.join(', ')}` : 'already in the bucket'}`,
+    `  mode      illustration-gen ${process.env.ILLUSTRATION_GEN_MODE}`,
+    `ready in ${Date.now() - started} ms. Press Ctrl-C to stop.`,
+    '',
+  ];
+  console.log(lines.join('\n'));
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`\n${signal}: stopping...`);
+    await stack.stop();
+    console.log('stopped.');
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+} catch (error) {
+  if (
+    error instanceof DevStartError ||
+    (error as { code?: string }).code === 'ConfigurationError'
+  ) {
+    console.error(`pnpm dev could not start: ${(error as Error).message}`);
+  } else {
+    console.error(error);
+  }
+  process.exit(1);
+}
