@@ -110,8 +110,8 @@ export const ROUTES: readonly RouteDefinition[] = [
     '/me/data',
     'Deletes every object of the caller under every prefix and reports the counts per prefix.',
     [
-      // s3:GetObject: the storage package's deleteUserData checks the two single keys with HEAD.
-      ...grant(['subjects', 'avatars'], ['s3:GetObject', 's3:DeleteObject']),
+      // deleteUserData finds the two single keys by listing them (see findObject), then deletes.
+      ...grant(['subjects', 'avatars'], ['s3:ListBucket', 's3:DeleteObject']),
       ...grant(GENERATED_AREAS, ['s3:ListBucket', 's3:DeleteObject']),
     ],
   ),

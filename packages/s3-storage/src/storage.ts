@@ -4,6 +4,7 @@ import {
   DeleteObjectsCommand,
   GetObjectCommand,
   HeadObjectCommand,
+  ListObjectsV2Command,
   PutObjectCommand,
   type PutObjectCommandInput,
   paginateListObjectsV2,
@@ -28,7 +29,12 @@ import {
   validateBucketName,
   validateRegion,
 } from './env.ts';
-import { ForeignBucketError, InvalidArgumentError, ObjectTooLargeError } from './errors.ts';
+import {
+  ForeignBucketError,
+  InvalidArgumentError,
+  ObjectNotFoundError,
+  ObjectTooLargeError,
+} from './errors.ts';
 import { KeyLayout } from './key-layout.ts';
 import { FastPresigner } from './presigner.ts';
 import { translateS3Error } from './translate-error.ts';
@@ -37,6 +43,7 @@ import type { GeneratedKeyOptions, GeneratedKind, StorageArea } from './types/ke
 import type {
   GeneratedIllustration,
   GeneratedIllustrationPage,
+  ListedObject,
   ListGeneratedOptions,
   ObjectInfo,
   PresignedDownloadOptions,
@@ -283,7 +290,9 @@ export class S3Storage {
   ): Promise<string> {
     this.keys.assertKeyInLayout(key);
     const expiresIn = assertExpiry(options.expiresInSeconds ?? DEFAULT_PRESIGN_EXPIRES_IN_SECONDS);
-    if (options.checkExists) await this.headObject(key);
+    if (options.checkExists && !(await this.findObject(key))) {
+      throw new ObjectNotFoundError(this.config.bucketName, key);
+    }
     return this.presigner.presign({
       method: 'GET',
       key,
@@ -383,15 +392,27 @@ export class S3Storage {
     };
   }
 
-  /** Whether an object exists at the key. */
+  /**
+   * The object at `key`, found by listing the key itself, or `undefined` when there is none.
+   * A listing, not a HEAD: under a prefix-conditioned `s3:ListBucket` grant S3 answers a HEAD
+   * of a missing key with 403, which would make "absent" look like "denied".
+   */
+  public async findObject(key: string): Promise<ListedObject | undefined> {
+    this.keys.assertKeyInLayout(key);
+    // Keys list in ascending order, so the key itself comes before any longer key it prefixes.
+    const response = await this.send(key, () =>
+      this.client.send(
+        new ListObjectsV2Command({ Bucket: this.config.bucketName, Prefix: key, MaxKeys: 1 }),
+      ),
+    );
+    const first = response.Contents?.[0];
+    if (first?.Key !== key) return undefined;
+    return { key, sizeBytes: first.Size ?? 0, lastModified: first.LastModified };
+  }
+
+  /** Whether an object exists at the key (see {@link findObject}). */
   public async objectExists(key: string): Promise<boolean> {
-    try {
-      await this.headObject(key);
-      return true;
-    } catch (error) {
-      if ((error as { code?: string }).code === 'NotFound') return false;
-      throw error;
-    }
+    return (await this.findObject(key)) !== undefined;
   }
 
   /** Deletes an object; deleting an absent key succeeds, as in S3. */
@@ -419,9 +440,7 @@ export class S3Storage {
   }
 
   /** Every key under a prefix of the layout, page by page, in S3's (ascending) order. */
-  public async *listKeys(
-    prefix: string,
-  ): AsyncGenerator<{ key: string; sizeBytes: number; lastModified: Date | undefined }> {
+  public async *listKeys(prefix: string): AsyncGenerator<ListedObject> {
     this.keys.assertKeyInLayout(`${prefix}x`);
     const pages = paginateListObjectsV2(
       { client: this.client, pageSize: this.listPageSize },
@@ -459,7 +478,13 @@ export class S3Storage {
     let after: string | undefined;
     if (options.cursor !== undefined) {
       after = Buffer.from(options.cursor, 'base64url').toString('utf8');
-      if (!after.startsWith(prefix) || encodeCursor(after) !== options.cursor) {
+      const parsed = this.keys.parseGeneratedKey(after);
+      if (
+        parsed?.userId !== userId ||
+        parsed.kind !== kind ||
+        !after.startsWith(prefix) ||
+        encodeCursor(after) !== options.cursor
+      ) {
         throw new InvalidArgumentError(
           'cursor',
           `cursor ${JSON.stringify(options.cursor)} is not a cursor of this listing: pass back the ` +

@@ -11,7 +11,7 @@ import { HttpError, IllustrationGenError } from '../errors.ts';
 import { createRouteHandler } from '../internal/http.ts';
 import { requestIllustration } from '../internal/illustration-gen-client.ts';
 import { logger } from '../internal/logger.ts';
-import { findObject } from '../internal/storage.ts';
+
 import { generateRequestSchema, kindPathSchema } from '../schemas.ts';
 import type { GenerateIllustrationResponse } from '../types/api.ts';
 import type { IllustrationGenConfig } from '../types/illustration-gen.ts';
@@ -19,7 +19,7 @@ import type { IllustrationGenConfig } from '../types/illustration-gen.ts';
 async function pickStubKey(stubImageName: string | undefined): Promise<string> {
   if (stubImageName !== undefined) {
     const key = s3Client.getStubKey(stubImageName);
-    if (await findObject(key)) return key;
+    if (await s3Client.findObject(key)) return key;
     throw new HttpError(
       500,
       'StubImageMissing',
@@ -100,7 +100,7 @@ export const handler = createRouteHandler({
   async handle({ userId, path: { kind }, body, requestId, context }) {
     const config = loadIllustrationGenConfig();
     const subjectKey = s3Client.getSubjectKey(userId);
-    if (!(await findObject(subjectKey))) {
+    if (!(await s3Client.findObject(subjectKey))) {
       throw new HttpError(
         404,
         'SubjectImageNotFound',
@@ -115,7 +115,7 @@ export const handler = createRouteHandler({
             { ...config, url: config.url },
             { userId, kind, prompt: body.prompt, subjectKey, outputKey, requestId, context },
           );
-    const object = await findObject(key);
+    const object = await s3Client.findObject(key);
     if (!object) {
       throw new IllustrationGenError(
         'BadResponse',

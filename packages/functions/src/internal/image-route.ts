@@ -7,7 +7,6 @@ import { HttpError } from '../errors.ts';
 import type { ImageResponse } from '../types/api.ts';
 import type { RouteName } from '../types/routes.ts';
 import { type ApiHandler, createRouteHandler } from './http.ts';
-import { findObject } from './storage.ts';
 
 const NAMES: Record<UploadTarget, { readonly code: string; readonly what: string }> = {
   subject: { code: 'SubjectImageNotFound', what: 'subject image' },
@@ -21,7 +20,7 @@ export function createImageHandler(target: UploadTarget, route: RouteName): ApiH
     async handle({ userId }) {
       const key =
         target === 'subject' ? s3Client.getSubjectKey(userId) : s3Client.getAvatarKey(userId);
-      const object = await findObject(key);
+      const object = await s3Client.findObject(key);
       if (!object) {
         throw new HttpError(
           404,

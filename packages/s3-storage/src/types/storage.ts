@@ -86,6 +86,13 @@ export interface ObjectInfo {
   readonly metadata: Readonly<Record<string, string>>;
 }
 
+/** An object as a listing shows it. */
+export interface ListedObject {
+  readonly key: string;
+  readonly sizeBytes: number;
+  readonly lastModified: Date | undefined;
+}
+
 /** Options for writing an object. */
 export interface PutObjectOptions {
   readonly contentType?: string;

@@ -1,6 +1,7 @@
 import {
   GetObjectCommand,
   HeadObjectCommand,
+  ListObjectsV2Command,
   PutObjectCommand,
   S3Client,
   S3ServiceException,
@@ -90,7 +91,27 @@ describe('errors S3 answers with', () => {
     await expect(storage.headObject('subjects/u.png')).rejects.toThrow(
       'No object at s3://auto-bio-illustrations/subjects/u.png.',
     );
+  });
+
+  it('finds objects by listing the exact key, never by HEAD, so a prefix-conditioned ListBucket grant suffices', async () => {
+    s3.on(HeadObjectCommand).rejects(serviceError('Forbidden', 403));
+    s3.on(ListObjectsV2Command, { Prefix: 'subjects/u.png' }).resolves({
+      Contents: [{ Key: 'subjects/u.png.bak', Size: 1 }],
+    });
+    s3.on(ListObjectsV2Command, { Prefix: 'avatars/u.png' }).resolves({
+      Contents: [{ Key: 'avatars/u.png', Size: 7 }],
+    });
     await expect(storage.objectExists('subjects/u.png')).resolves.toBe(false);
+    await expect(storage.findObject('avatars/u.png')).resolves.toMatchObject({
+      key: 'avatars/u.png',
+      sizeBytes: 7,
+    });
+    expect(s3.commandCalls(HeadObjectCommand)).toHaveLength(0);
+    expect(s3.commandCalls(ListObjectsV2Command)[0]?.args[0].input).toEqual({
+      Bucket: 'auto-bio-illustrations',
+      Prefix: 'subjects/u.png',
+      MaxKeys: 1,
+    });
   });
 
   it('turns NoSuchBucket into a BucketNotFoundError pointing at S3_BUCKET_NAME', async () => {
