@@ -1,0 +1,25 @@
+/**
+ * A configuration value (a context key) is missing or malformed. The message names the key, the
+ * value received and how to fix it; synth stops with it.
+ */
+export class InfraConfigError extends Error {
+  /** The context key, for example `autobio:prod:bucketName`. */
+  public readonly key: string;
+  /** The value received, as given. */
+  public readonly value: unknown;
+
+  public constructor(key: string, value: unknown, message: string, options?: { cause?: unknown }) {
+    super(`${key}: ${message}`, options);
+    this.name = new.target.name;
+    this.key = key;
+    this.value = value;
+  }
+}
+
+/** A storage grant was asked for something the least-privilege rules forbid. */
+export class StorageGrantError extends Error {
+  public constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}

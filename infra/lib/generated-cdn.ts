@@ -1,0 +1,142 @@
+import type { StorageArea } from '@autobio/s3-storage';
+import { Stack } from 'aws-cdk-lib';
+import {
+  AllowedMethods,
+  CachePolicy,
+  Distribution,
+  HttpVersion,
+  type OriginBindConfig,
+  type OriginBindOptions,
+  PriceClass,
+  S3OriginAccessControl,
+  Signing,
+  ViewerProtocolPolicy,
+} from 'aws-cdk-lib/aws-cloudfront';
+import { S3BucketOrigin } from 'aws-cdk-lib/aws-cloudfront-origins';
+import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import type { IBucket } from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+import { ACCESS_LOG_PREFIXES, CDN_LOG_PREFIX } from './constants.ts';
+import { LogBucket } from './log-bucket.ts';
+import { acknowledgeRule } from './nag.ts';
+import type { StorageBucket } from './storage-bucket.ts';
+import type { BucketRemoval } from './types/config.ts';
+
+/**
+ * An S3 origin with origin access control whose bucket policy lets the distribution read one
+ * key prefix only (the stock OAC origin grants the whole bucket).
+ */
+class PrefixOacOrigin extends S3BucketOrigin {
+  private readonly originBucket: IBucket;
+  private readonly objectsArn: string;
+
+  public constructor(bucket: IBucket, objectsArn: string) {
+    super(bucket);
+    this.originBucket = bucket;
+    this.objectsArn = objectsArn;
+  }
+
+  public override bind(scope: Construct, options: OriginBindOptions): OriginBindConfig {
+    const oac = new S3OriginAccessControl(scope, 'S3OriginAccessControl', {
+      signing: Signing.SIGV4_ALWAYS,
+    });
+    this.originBucket.addToResourcePolicy(
+      new PolicyStatement({
+        principals: [new ServicePrincipal('cloudfront.amazonaws.com')],
+        actions: ['s3:GetObject'],
+        resources: [this.objectsArn],
+        conditions: {
+          StringEquals: {
+            'AWS:SourceArn': Stack.of(scope).formatArn({
+              service: 'cloudfront',
+              region: '',
+              resource: 'distribution',
+              resourceName: options.distributionId,
+            }),
+          },
+        },
+      }),
+    );
+    const config = super.bind(scope, options);
+    if (config.originProperty === undefined) {
+      throw new Error('S3BucketOrigin.bind returned no origin property; aws-cdk-lib changed.');
+    }
+    return {
+      ...config,
+      originProperty: {
+        ...config.originProperty,
+        originAccessControlId: oac.originAccessControlId,
+      },
+    };
+  }
+}
+
+/** Props of {@link GeneratedCdn}. */
+export interface GeneratedCdnProps {
+  /** The bucket whose generated illustrations are served. */
+  readonly storage: StorageBucket;
+  /** The part of the key layout served; everything else answers 403. @default 'generated' */
+  readonly area?: StorageArea;
+  /** Days the CDN log bucket keeps CloudFront logs. @default 365 */
+  readonly logRetentionDays?: number;
+  /** What happens to the CDN log bucket on stack deletion. @default 'retain' */
+  readonly removal?: BucketRemoval;
+  /** Edge locations used. @default PriceClass.PRICE_CLASS_100 */
+  readonly priceClass?: PriceClass;
+}
+
+/**
+ * A CloudFront distribution in front of the generated illustrations, reading the bucket through
+ * origin access control; the bucket stays private and only the area's keys are readable through
+ * it. URLs are `https://<domain>/<generated prefix>...`, the key as path.
+ */
+export class GeneratedCdn extends Construct {
+  public readonly distribution: Distribution;
+  /** The bucket with CloudFront's standard logs (which need ACLs, unlike S3's access logs). */
+  public readonly logBucket: IBucket;
+
+  public constructor(scope: Construct, id: string, props: GeneratedCdnProps) {
+    super(scope, id);
+    const { storage } = props;
+    const area = props.area ?? 'generated';
+    this.logBucket = new LogBucket(this, 'Logs', {
+      retentionDays: props.logRetentionDays ?? 365,
+      removal: props.removal ?? 'retain',
+      aclLogDelivery: true,
+      serverAccessLogsBucket: storage.logBucket,
+      serverAccessLogsPrefix: storage.logBucket ? ACCESS_LOG_PREFIXES.cdnLogBucket : undefined,
+    }).bucket;
+    const objectsArn = storage.bucket.arnForObjects(`${storage.keyLayout.areaPrefix(area)}*`);
+    this.distribution = new Distribution(this, 'Distribution', {
+      comment: `AutoBio ${area} illustrations`,
+      defaultBehavior: {
+        origin: new PrefixOacOrigin(storage.bucket, objectsArn),
+        viewerProtocolPolicy: ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
+        allowedMethods: AllowedMethods.ALLOW_GET_HEAD,
+        cachePolicy: CachePolicy.CACHING_OPTIMIZED,
+      },
+      httpVersion: HttpVersion.HTTP2_AND_3,
+      priceClass: props.priceClass ?? PriceClass.PRICE_CLASS_100,
+      enableLogging: true,
+      logBucket: this.logBucket,
+      logFilePrefix: CDN_LOG_PREFIX,
+    });
+    acknowledgeRule(
+      this.distribution,
+      'AwsSolutions-CFR1',
+      'Illustrations are served to users wherever they are; there is no country to exclude.',
+    );
+    acknowledgeRule(
+      this.distribution,
+      'AwsSolutions-CFR2',
+      'Read-only cached images behind OAC, no application logic to protect; attach a WAF web ACL ' +
+        'if abuse shows up in the CloudFront logs.',
+    );
+    acknowledgeRule(
+      this.distribution,
+      'AwsSolutions-CFR4',
+      'The distribution uses the default *.cloudfront.net certificate, whose TLS policy CloudFront ' +
+        'fixes; a custom domain with its own certificate (and TLSv1.2_2021) is a later addition.',
+    );
+  }
+}

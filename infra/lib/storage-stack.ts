@@ -1,0 +1,167 @@
+import { KeyLayout } from '@autobio/s3-storage/key-layout';
+import { Annotations, CfnOutput, Stack, type StackProps, Tags } from 'aws-cdk-lib';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Bucket, type IBucket } from 'aws-cdk-lib/aws-s3';
+import { StringParameter } from 'aws-cdk-lib/aws-ssm';
+import type { Construct } from 'constructs';
+import { replaceAutoDeleteManagedPolicy } from './auto-delete-provider.ts';
+import { PROJECT_TAG, SSM_PARAMETER_NAMES, ssmParameterPath } from './constants.ts';
+import { contextKey } from './environment-config.ts';
+import { GeneratedCdn } from './generated-cdn.ts';
+import { IllustrationGenRole } from './illustration-gen-role.ts';
+import { accountRegionalBucketName } from './replica-stack.ts';
+import { StorageBucket } from './storage-bucket.ts';
+import type { EnvironmentConfig } from './types/config.ts';
+
+/** Props of {@link StorageStack}. */
+export interface StorageStackProps extends StackProps {
+  /** The environment's validated configuration (see `loadEnvironmentConfig`). */
+  readonly config: EnvironmentConfig;
+}
+
+/**
+ * One environment's storage: the bucket with its log bucket and rules, the illustration-gen
+ * role, the opt-in enhancements, and the SSM parameters and outputs external services read.
+ * The functions stack code of the next issue builds on `storage`, `keyLayout` and `config`.
+ */
+export class StorageStack extends Stack {
+  /** The environment's configuration. */
+  public readonly config: EnvironmentConfig;
+  /** The key layout every rule and grant uses. */
+  public readonly keyLayout: KeyLayout;
+  /** The bucket, its log bucket and `grantArea`. */
+  public readonly storage: StorageBucket;
+  /** The role the illustration-gen service assumes. */
+  public readonly illustrationGen: IllustrationGenRole;
+  /** The web app origins allowed by the bucket's CORS rules (reuse them for the API's CORS). */
+  public readonly corsOrigins: readonly string[];
+  /** The CloudFront distribution for generated illustrations. @default - none unless `cdn` */
+  public readonly cdn?: GeneratedCdn;
+  /** The replica bucket in the replica region. @default - none unless `replication` */
+  public readonly replicaBucket?: IBucket;
+
+  public constructor(scope: Construct, id: string, props: StorageStackProps) {
+    const { config } = props;
+    super(scope, id, {
+      stackName: config.stackName,
+      description: `AutoBio image storage (${config.name}): the S3 bucket, its logs and roles.`,
+      terminationProtection: config.terminationProtection,
+      ...props,
+      env: { account: config.account, region: config.region },
+    });
+    this.config = config;
+    this.keyLayout = new KeyLayout(config.keyPrefixes);
+    this.corsOrigins = config.corsOrigins;
+
+    if (config.replication) {
+      this.replicaBucket = Bucket.fromBucketAttributes(this, 'ReplicaBucket', {
+        bucketName: accountRegionalBucketName(
+          config.replication.bucketNamePrefix,
+          this.account,
+          config.replication.region,
+        ),
+        region: config.replication.region,
+      });
+    }
+
+    this.storage = new StorageBucket(this, 'Storage', {
+      keyLayout: this.keyLayout,
+      bucketName: config.bucketName,
+      bucketNamePrefix: config.bucketName === undefined ? config.bucketNamePrefix : undefined,
+      removal: config.removal,
+      noncurrentVersionExpirationDays: config.noncurrentVersionExpirationDays,
+      noncurrentVersionsToRetain: config.noncurrentVersionsToRetain,
+      abortIncompleteMultipartUploadDays: config.abortIncompleteMultipartUploadDays,
+      intelligentTieringTransitionDays: config.intelligentTieringTransitionDays,
+      serverAccessLogs: config.serverAccessLogs,
+      accessLogRetentionDays: config.accessLogRetentionDays,
+      archiveTiers: config.archiveTiers,
+      corsOrigins: config.corsOrigins,
+      transferAcceleration: config.transferAcceleration,
+      replicationDestination: this.replicaBucket,
+    });
+
+    this.illustrationGen = new IllustrationGenRole(this, 'IllustrationGen', {
+      storage: this.storage,
+      principal: config.illustrationGen.principal,
+      externalId: config.illustrationGen.externalId,
+    });
+
+    if (config.cdn) {
+      this.cdn = new GeneratedCdn(this, 'GeneratedCdn', {
+        storage: this.storage,
+        logRetentionDays: config.accessLogRetentionDays,
+        removal: config.removal,
+      });
+    }
+
+    if (config.corsOrigins.length === 0) {
+      Annotations.of(this).addWarningV2(
+        'autobio:noCorsOrigins',
+        `The ${config.name} bucket has no CORS rules, so browsers cannot upload to it with ` +
+          `presigned URLs. Set ${contextKey(config.name, 'corsOrigins')} to the web app's origins ` +
+          '(for example ["https://app.example.com"]).',
+      );
+    }
+
+    this.publish();
+    Tags.of(this).add('project', PROJECT_TAG);
+    Tags.of(this).add('environment', config.name);
+    replaceAutoDeleteManagedPolicy(
+      this,
+      config.removal === 'destroy' ? RetentionDays.ONE_WEEK : RetentionDays.ONE_MONTH,
+    );
+  }
+
+  // The spec's "External Services": the same bucket, region and role for everyone.
+  private publish(): void {
+    const path = ssmParameterPath(this.config.name);
+    const published = [
+      {
+        id: 'BucketName',
+        name: SSM_PARAMETER_NAMES.bucketName,
+        value: this.storage.bucket.bucketName,
+        description: 'S3_BUCKET_NAME: the one bucket of this environment.',
+      },
+      {
+        id: 'BucketRegion',
+        name: SSM_PARAMETER_NAMES.region,
+        value: this.region,
+        description: 'S3_CLIENT_REGION: the region of the bucket.',
+      },
+      {
+        id: 'IllustrationGenRoleArn',
+        name: SSM_PARAMETER_NAMES.illustrationGenRoleArn,
+        value: this.illustrationGen.role.roleArn,
+        description:
+          'The role the illustration-gen service assumes to read subjects and write generated images.',
+      },
+    ];
+    for (const { id, name, value, description } of published) {
+      new StringParameter(this, `${id}Parameter`, {
+        parameterName: `${path}/${name}`,
+        stringValue: value,
+        description,
+      });
+      new CfnOutput(this, id, { value, description });
+    }
+    if (this.cdn) {
+      new CfnOutput(this, 'CdnDomainName', {
+        value: this.cdn.distribution.distributionDomainName,
+        description: 'CloudFront domain serving generated illustrations: https://<domain>/<key>.',
+      });
+    }
+    if (this.replicaBucket && this.config.replication) {
+      new CfnOutput(this, 'ReplicaBucketName', {
+        value: this.replicaBucket.bucketName,
+        description: `The replica bucket, in ${this.config.replication.region}.`,
+      });
+    }
+    if (this.config.transferAcceleration) {
+      new CfnOutput(this, 'TransferAccelerationEndpoint', {
+        value: `${this.storage.bucket.bucketName}.s3-accelerate.amazonaws.com`,
+        description: 'Use with the SDK option useAccelerateEndpoint for uploads from far away.',
+      });
+    }
+  }
+}

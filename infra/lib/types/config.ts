@@ -1,0 +1,108 @@
+import type { KeyPrefixes, StorageArea } from '@autobio/s3-storage';
+import type { ENVIRONMENT_NAMES } from '../constants.ts';
+
+/** One of the deployed environments. */
+export type EnvironmentName = (typeof ENVIRONMENT_NAMES)[number];
+
+/** What happens to the buckets when the stack is deleted. */
+export type BucketRemoval = 'retain' | 'destroy';
+
+/**
+ * Who may assume the illustration-gen role.
+ * - `this-account`: IAM principals of the stack's own account that are allowed `sts:AssumeRole`.
+ * - `account`: principals of another account (that account delegates further).
+ * - `role`: exactly one IAM role, by ARN.
+ * - `service`: an AWS service principal, such as `ecs-tasks.amazonaws.com`.
+ */
+export type IllustrationGenPrincipal =
+  | { readonly kind: 'this-account' }
+  | { readonly kind: 'account'; readonly accountId: string }
+  | { readonly kind: 'role'; readonly roleArn: string }
+  | { readonly kind: 'service'; readonly service: string };
+
+/** The trust of the illustration-gen role. */
+export interface IllustrationGenTrust {
+  /** Who may assume the role. @default { kind: 'this-account' } */
+  readonly principal: IllustrationGenPrincipal;
+  /**
+   * The `sts:ExternalId` the caller must present (for third parties).
+   * @default - none required
+   */
+  readonly externalId?: string | undefined;
+}
+
+/**
+ * The Intelligent-Tiering archive tiers. Objects in them cannot be read until restored (hours),
+ * so enable them only on areas the app does not serve directly.
+ */
+export interface ArchiveTiersConfig {
+  /** The areas whose objects may be archived. Only tiered areas (subjects, generated). */
+  readonly areas: readonly StorageArea[];
+  /** Days without access before the Archive Access tier (90–730). @default 90 */
+  readonly archiveAccessDays: number;
+  /** Days without access before the Deep Archive Access tier (180–730). @default - not used */
+  readonly deepArchiveAccessDays?: number | undefined;
+}
+
+/** Cross-region replication of the bucket to a second bucket. */
+export interface ReplicationConfig {
+  /** Region of the replica bucket; must differ from the bucket's. */
+  readonly region: string;
+  /**
+   * Name prefix of the replica bucket in the account-regional namespace.
+   * @default - `autobio-<environment>-replica`
+   */
+  readonly bucketNamePrefix: string;
+}
+
+/** Everything that differs between environments, validated. */
+export interface EnvironmentConfig {
+  /** The environment. */
+  readonly name: EnvironmentName;
+  /** The stack's name, for `cdk deploy <stackName>`. */
+  readonly stackName: string;
+  /**
+   * The AWS account, from context or `CDK_DEFAULT_ACCOUNT`.
+   * @default - environment-agnostic: the account of the deploying credentials
+   */
+  readonly account?: string | undefined;
+  /** The region of the bucket and the stack. @default 'us-east-1' */
+  readonly region: string;
+  /**
+   * An explicit, globally unique bucket name.
+   * @default - a name in the account-regional namespace: `<bucketNamePrefix>-<account>-<region>-an`
+   */
+  readonly bucketName?: string | undefined;
+  /** Name prefix in the account-regional namespace, used when `bucketName` is not set. */
+  readonly bucketNamePrefix: string;
+  /** The key prefixes of the layout. @default - the spec's: subjects/, avatars/, generated/, stubs/ */
+  readonly keyPrefixes: KeyPrefixes;
+  /** What happens to the buckets on stack deletion. Always `retain` in prod. */
+  readonly removal: BucketRemoval;
+  /** Whether CloudFormation refuses to delete the stack. @default - true in prod only */
+  readonly terminationProtection: boolean;
+  /** Days a noncurrent version is kept before it expires. */
+  readonly noncurrentVersionExpirationDays: number;
+  /** How many newest noncurrent versions of each key are kept whatever their age. */
+  readonly noncurrentVersionsToRetain: number;
+  /** Days before an incomplete multipart upload is aborted. @default 3 */
+  readonly abortIncompleteMultipartUploadDays: number;
+  /** Days after creation before subject and generated images move to INTELLIGENT_TIERING. @default 0 */
+  readonly intelligentTieringTransitionDays: number;
+  /** Whether S3 server access logs are written to the log bucket. @default true */
+  readonly serverAccessLogs: boolean;
+  /** Days the log bucket keeps access logs. */
+  readonly accessLogRetentionDays: number;
+  /** The archive tiers. @default - none: objects stay readable at all times */
+  readonly archiveTiers?: ArchiveTiersConfig | undefined;
+  /** Origins of the web app allowed to upload and download in a browser. */
+  readonly corsOrigins: readonly string[];
+  /** The trust of the illustration-gen role. */
+  readonly illustrationGen: IllustrationGenTrust;
+  /** S3 Transfer Acceleration on the bucket. @default false */
+  readonly transferAcceleration: boolean;
+  /** Cross-region replication. @default - none */
+  readonly replication?: ReplicationConfig | undefined;
+  /** A CloudFront distribution with origin access control for generated illustrations. @default false */
+  readonly cdn: boolean;
+}

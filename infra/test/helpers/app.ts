@@ -1,0 +1,79 @@
+import { readFileSync } from 'node:fs';
+import { App, type Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import {
+  addEnvironmentStacks,
+  type EnvironmentName,
+  type EnvironmentStacks,
+  loadEnvironmentConfig,
+} from '../../lib/index.ts';
+
+/** The context of the repo's cdk.json (feature flags), so tests synthesize as `cdk synth` does. */
+export const CDK_JSON_CONTEXT: Readonly<Record<string, unknown>> = JSON.parse(
+  readFileSync(new URL('../../../cdk.json', import.meta.url), 'utf8'),
+).context;
+
+/** A CDK app with cdk.json's context plus `context`. */
+export function newApp(context: Record<string, unknown> = {}): App {
+  return new App({ context: { ...CDK_JSON_CONTEXT, ...context } });
+}
+
+/**
+ * One environment's stacks in a fresh app, from `context` (keys as in cdk.json) and no
+ * `CDK_DEFAULT_*` variables unless given.
+ */
+export function environmentStacks(
+  name: EnvironmentName,
+  context: Record<string, unknown> = {},
+  processEnv: Record<string, string | undefined> = {},
+): EnvironmentStacks & { app: App } {
+  const app = newApp(context);
+  const config = loadEnvironmentConfig(name, { context: app.node.getAllContext(), processEnv });
+  return { app, ...addEnvironmentStacks(app, config) };
+}
+
+/** The template of one environment's storage stack. */
+export function storageTemplate(
+  name: EnvironmentName,
+  context: Record<string, unknown> = {},
+  processEnv: Record<string, string | undefined> = {},
+): Template {
+  return Template.fromStack(environmentStacks(name, context, processEnv).storage);
+}
+
+/** Resources of a type in a template, by logical id. */
+export function resourcesOfType(
+  template: Template,
+  type: string,
+): Record<string, { Properties?: Record<string, unknown>; [key: string]: unknown }> {
+  return template.findResources(type);
+}
+
+/** The only resource of a type, or a failure naming how many there were. */
+export function onlyResource(
+  template: Template,
+  type: string,
+): { logicalId: string; Properties: Record<string, unknown>; [key: string]: unknown } {
+  const found = Object.entries(template.findResources(type));
+  if (found.length !== 1) {
+    throw new Error(
+      `Expected exactly one ${type}, found ${found.length}: ${found.map(([id]) => id).join(', ')}`,
+    );
+  }
+  const [logicalId, resource] = found[0]!;
+  return { logicalId, Properties: {}, ...resource };
+}
+
+/** `{ "Fn::GetAtt": [logicalId, "Arn"] }` joined with a suffix, as CDK renders object ARNs. */
+export function arnWithSuffix(logicalId: string, suffix: string): unknown {
+  return { 'Fn::Join': ['', [{ 'Fn::GetAtt': [logicalId, 'Arn'] }, suffix]] };
+}
+
+/** The logical id of a construct's default resource in its stack. */
+export function logicalIdOf(
+  stack: Stack,
+  resource: { node: { defaultChild?: unknown } } | unknown,
+): string {
+  const element = (resource as { node: { defaultChild?: unknown } }).node.defaultChild ?? resource;
+  return stack.resolve((element as { logicalId: string }).logicalId);
+}
