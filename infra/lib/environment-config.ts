@@ -151,8 +151,9 @@ const BUCKET_NAME_PREFIX = /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/;
 const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
 const SERVICE_PRINCIPAL = /^[a-z0-9-]+(?:\.[a-z0-9-]+)*\.amazonaws\.com(?:\.cn)?$/;
 const EXTERNAL_ID = /^[\w+=,.@:/-]{2,1224}$/;
-const RESERVED_BUCKET_PREFIXES = ['xn--', 'sthree-', 'amzn-s3-demo-'];
-const RESERVED_BUCKET_SUFFIXES = ['-s3alias', '--ol-s3', '.mrap', '--x-s3', '--table-s3', '-an'];
+// The storage package refuses the names S3 reserves; an explicit name may not end in the
+// per-account namespace's suffix either, which only S3 appends (see accountRegionalBucketName).
+const ACCOUNT_NAMESPACE_SUFFIX = '-an';
 // "-<12-digit account>-<region>-an", appended by S3 in the account-regional namespace.
 const accountRegionalSuffixLength = (region: string): number => 1 + 12 + 1 + region.length + 3;
 
@@ -346,14 +347,11 @@ function readBucketName(
   } catch (error) {
     asConfigError(key, value, error, example);
   }
-  const reserved =
-    RESERVED_BUCKET_PREFIXES.find((p) => value.startsWith(p)) ??
-    RESERVED_BUCKET_SUFFIXES.find((s) => value.endsWith(s));
-  if (reserved !== undefined) {
+  if (value.endsWith(ACCOUNT_NAMESPACE_SUFFIX)) {
     throw new InfraConfigError(
       key,
       value,
-      `"${value}" uses "${reserved}", which S3 reserves for other kinds of bucket names. ` +
+      `"${value}" uses "${ACCOUNT_NAMESPACE_SUFFIX}", which S3 reserves for other kinds of bucket names. ` +
         `Choose another name. ${howToSet(key, example)}`,
     );
   }

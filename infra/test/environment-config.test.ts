@@ -281,6 +281,16 @@ describe('loadEnvironmentConfig validation', () => {
     expect(message).toContain('"-an"');
   });
 
+  it('throws when the bucket name uses an affix the storage package knows S3 reserves', () => {
+    const message = configError(
+      () => load('prod', { 'autobio:prod:bucketName': 'my-images-s3alias' }),
+      'autobio:prod:bucketName',
+    );
+
+    expect(message).toContain('"-s3alias", which S3 reserves');
+    expect(message).toContain('-c autobio:prod:bucketName=');
+  });
+
   it('throws when a dotted bucket name meets transfer acceleration', () => {
     const message = configError(
       () =>

@@ -1,3 +1,5 @@
+import { InvalidArgumentError } from './errors.ts';
+
 /** One CORS rule of the bucket, in the shape both CloudFormation and s3rver's XML can take. */
 export interface BucketCorsRule {
   readonly allowedOrigins: readonly string[];
@@ -16,7 +18,8 @@ export function browserCorsRules(allowedOrigins: readonly string[]): BucketCorsR
   if (allowedOrigins.length === 0) return [];
   for (const origin of allowedOrigins) {
     if (origin !== '*' && !/^https?:\/\/[^/\s]+$/.test(origin)) {
-      throw new TypeError(
+      throw new InvalidArgumentError(
+        'allowedOrigins',
         `CORS origin ${JSON.stringify(origin)} is not an origin: use scheme://host[:port] with no path, ` +
           'for example https://app.example.com or http://localhost:5173.',
       );

@@ -37,6 +37,20 @@ export const ENVIRONMENT_VARIABLES = [
 
 const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 const IP_ADDRESS = /^\d+\.\d+\.\d+\.\d+$/;
+/**
+ * Prefixes and suffixes S3 keeps for itself (access points, Object Lambda, directory buckets,
+ * table buckets). The per-account namespace suffix `-an` is allowed: infra's default names use it.
+ */
+const RESERVED_BUCKET_AFFIXES = [
+  '.mrap',
+  'xn--',
+  'sthree-',
+  'amzn-s3-demo-',
+  '-s3alias',
+  '--ol-s3',
+  '--x-s3',
+  '--table-s3',
+];
 const REGION = /^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/;
 
 /** The trimmed value of a variable, or `undefined` when unset or blank. */
@@ -77,6 +91,16 @@ function readBoolean(env: Environment, name: string): boolean | undefined {
  * @throws ConfigurationError naming `S3_BUCKET_NAME` and the rule.
  */
 export function validateBucketName(name: string, variable = 'S3_BUCKET_NAME'): string {
+  const reserved = RESERVED_BUCKET_AFFIXES.find((affix) =>
+    affix.endsWith('-') ? name.startsWith(affix) : name.endsWith(affix),
+  );
+  if (reserved) {
+    throw new ConfigurationError(
+      variable,
+      `"${name}" uses "${reserved}", which S3 reserves for its own names. Choose a name without it ` +
+        '(for example auto-bio-illustrations).',
+    );
+  }
   if (!BUCKET_NAME.test(name) || name.includes('..') || IP_ADDRESS.test(name)) {
     throw new ConfigurationError(
       variable,

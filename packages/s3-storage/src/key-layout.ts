@@ -15,6 +15,14 @@ import type {
   StorageArea,
 } from './types/key-layout.ts';
 
+export type {
+  GeneratedKeyOptions,
+  GeneratedKind,
+  KeyPrefixes,
+  ParsedGeneratedKey,
+  StorageArea,
+} from './types/key-layout.ts';
+
 /** Every named part of the layout, in a fixed order. */
 export const STORAGE_AREAS: readonly StorageArea[] = [
   'subjects',

@@ -1,5 +1,10 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { detectRuntime, getAwsClientConfig, loadConfigFromEnv } from '../../src/env.ts';
+import {
+  detectRuntime,
+  getAwsClientConfig,
+  loadConfigFromEnv,
+  validateBucketName,
+} from '../../src/env.ts';
 import { ConfigurationError } from '../../src/errors.ts';
 
 const base = { S3_BUCKET_NAME: 'auto-bio-illustrations' };
@@ -158,5 +163,23 @@ describe('getAwsClientConfig', () => {
       endpoint: 'http://127.0.0.1:9',
       forcePathStyle: true,
     });
+  });
+});
+
+describe('validateBucketName', () => {
+  it.each([
+    'xn--bucket',
+    'sthree-bucket',
+    'my-bucket-s3alias',
+    'my-bucket--ol-s3',
+    'amzn-s3-demo-bucket',
+  ])('throws when %s uses a name S3 reserves', (name) => {
+    expect(() => validateBucketName(name)).toThrow('which S3 reserves for its own names');
+  });
+
+  it('accepts names in the per-account namespace', () => {
+    expect(validateBucketName('autobio-illustrations-dev-123456789012-us-east-1-an')).toBe(
+      'autobio-illustrations-dev-123456789012-us-east-1-an',
+    );
   });
 });
