@@ -27,8 +27,8 @@ export interface PresignResult {
 }
 
 /**
- * Presign throughput of the package against `getSignedUrl` on the same inputs, rounds
- * interleaved so that a noisy neighbour slows both sides alike; medians of the rounds.
+ * Presign throughput of the package against `getSignedUrl` on the same inputs, in rounds that
+ * measure both back to back; the ratio is the median of the rounds' ratios.
  */
 export async function benchPresign(rounds = 7, calls = 1500): Promise<PresignResult[]> {
   const storage = createS3Storage({

@@ -1,7 +1,6 @@
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { formatUrl } from '@aws-sdk/core/util';
 import { getEndpointFromInstructions } from '@smithy/core/endpoints';
-import { HttpRequest } from '@smithy/core/protocols';
 import { SignatureV4 } from '@smithy/signature-v4';
 
 /** What one presigned request signs. */
@@ -23,6 +22,8 @@ interface ResolvedEndpoint {
   readonly port: number | undefined;
   /** The Host header: hostname, and the port when there is one. */
   readonly host: string;
+  /** The region the endpoint rules sign for. */
+  readonly signingRegion: string;
   readonly basePath: string;
   readonly signer: SignatureV4;
 }
@@ -68,7 +69,8 @@ export class FastPresigner {
   public async presign(request: PresignRequest): Promise<string> {
     const endpoint = this.resolved ?? (await this.resolveOnce());
     const signedHeaderNames = request.headers ? Object.keys(request.headers) : [];
-    const httpRequest = new HttpRequest({
+    // A plain request: the signer clones what it is given anyway.
+    const httpRequest = {
       method: request.method,
       protocol: endpoint.protocol,
       hostname: endpoint.hostname,
@@ -82,10 +84,11 @@ export class FastPresigner {
         host: endpoint.host,
         'X-Amz-Content-Sha256': UNSIGNED_PAYLOAD,
       },
-    });
+    };
     const signed = await endpoint.signer.presign(httpRequest, {
       expiresIn: request.expiresInSeconds,
       signableHeaders: this.signableHeaders(signedHeaderNames),
+      signingRegion: endpoint.signingRegion,
       ...(request.signingDate ? { signingDate: request.signingDate } : {}),
     });
     return formatUrl(signed);
@@ -135,6 +138,7 @@ export class FastPresigner {
       hostname: url.hostname,
       port: url.port ? Number(url.port) : undefined,
       host: url.port ? `${url.hostname}:${url.port}` : url.hostname,
+      signingRegion: region,
       basePath: url.pathname.replace(/\/$/, ''),
       signer,
     };
