@@ -5,6 +5,8 @@ import {
   GetObjectCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
+  ListObjectVersionsCommand,
+  type ObjectIdentifier,
   PutObjectCommand,
   type PutObjectCommandInput,
   paginateListObjectsV2,
@@ -41,6 +43,7 @@ import { translateS3Error } from './translate-error.ts';
 import type { S3StorageConfig } from './types/config.ts';
 import type { GeneratedKeyOptions, GeneratedKind, StorageArea } from './types/key-layout.ts';
 import type {
+  DeleteUserDataOptions,
   GeneratedIllustration,
   GeneratedIllustrationPage,
   ListedObject,
@@ -513,23 +516,31 @@ export class S3Storage {
   /**
    * Deletes every object of one user under every prefix (subject image, avatar, generated
    * illustrations of each kind), for account deletion. Idempotent: a second run deletes 0.
-   * @returns how many objects were deleted, per area.
+   * With `allVersions`, a versioned bucket keeps nothing of the user: every version and
+   * delete marker of their keys goes too.
+   * @returns how many of the user's keys were deleted, per area.
    */
   public async deleteUserData(
     userId: string,
+    options: DeleteUserDataOptions = {},
   ): Promise<Record<'subjects' | 'avatars' | `generated/${GeneratedKind}`, number>> {
     const userKeys = this.keys.userKeys(userId);
+    const targets = {
+      subjects: { prefix: userKeys.subject, exact: true },
+      avatars: { prefix: userKeys.avatar, exact: true },
+      'generated/memory': { prefix: userKeys.generated.memory, exact: false },
+      'generated/subject': { prefix: userKeys.generated.subject, exact: false },
+    } as const;
     const counts = { subjects: 0, avatars: 0, 'generated/memory': 0, 'generated/subject': 0 };
-    counts.subjects = await this.deleteKeys(
-      (await this.objectExists(userKeys.subject)) ? [userKeys.subject] : [],
-    );
-    counts.avatars = await this.deleteKeys(
-      (await this.objectExists(userKeys.avatar)) ? [userKeys.avatar] : [],
-    );
-    for (const kind of ['memory', 'subject'] as const) {
-      const keys: string[] = [];
-      for await (const object of this.listKeys(userKeys.generated[kind])) keys.push(object.key);
-      counts[`generated/${kind}`] = await this.deleteKeys(keys);
+    for (const [area, { prefix, exact }] of Object.entries(targets) as [
+      keyof typeof targets,
+      { prefix: string; exact: boolean },
+    ][]) {
+      const objects = options.allVersions
+        ? await this.listVersionsOrObjects(prefix, exact)
+        : await this.listObjectsToDelete(prefix, exact);
+      await this.deleteKeys(objects);
+      counts[area] = new Set(objects.map((o) => o.Key)).size;
     }
     return counts;
   }
@@ -590,15 +601,65 @@ export class S3Storage {
     }
   }
 
-  private async deleteKeys(keys: readonly string[]): Promise<number> {
-    let deleted = 0;
-    for (let start = 0; start < keys.length; start += DELETE_BATCH_SIZE) {
-      const batch = keys.slice(start, start + DELETE_BATCH_SIZE);
-      const result = await this.send(batch[0], () =>
+  /** The current objects under `prefix` (or at exactly that key). */
+  private async listObjectsToDelete(prefix: string, exact: boolean): Promise<ObjectIdentifier[]> {
+    if (exact) return (await this.findObject(prefix)) ? [{ Key: prefix }] : [];
+    const objects: ObjectIdentifier[] = [];
+    for await (const object of this.listKeys(prefix)) objects.push({ Key: object.key });
+    return objects;
+  }
+
+  /**
+   * Every version and delete marker under `prefix` (or of exactly that key). A store without
+   * versioning (the embedded server answers 405) has only current objects, so those are listed.
+   */
+  private async listVersionsOrObjects(prefix: string, exact: boolean): Promise<ObjectIdentifier[]> {
+    const found: ObjectIdentifier[] = [];
+    let keyMarker: string | undefined;
+    let versionIdMarker: string | undefined;
+    try {
+      do {
+        const page = await this.client.send(
+          new ListObjectVersionsCommand({
+            Bucket: this.config.bucketName,
+            Prefix: prefix,
+            MaxKeys: this.listPageSize,
+            ...(keyMarker ? { KeyMarker: keyMarker } : {}),
+            ...(versionIdMarker ? { VersionIdMarker: versionIdMarker } : {}),
+          }),
+        );
+        for (const entry of [...(page.Versions ?? []), ...(page.DeleteMarkers ?? [])]) {
+          if (entry.Key && (!exact || entry.Key === prefix)) {
+            found.push({
+              Key: entry.Key,
+              ...(entry.VersionId ? { VersionId: entry.VersionId } : {}),
+            });
+          }
+        }
+        keyMarker = page.IsTruncated ? page.NextKeyMarker : undefined;
+        versionIdMarker = page.IsTruncated ? page.NextVersionIdMarker : undefined;
+      } while (keyMarker);
+    } catch (error) {
+      const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata
+        ?.httpStatusCode;
+      if (status === 405 || status === 501) return this.listObjectsToDelete(prefix, exact);
+      throw translateS3Error(error, {
+        bucket: this.config.bucketName,
+        key: prefix,
+        region: this.config.region,
+      });
+    }
+    return found;
+  }
+
+  private async deleteKeys(objects: readonly ObjectIdentifier[]): Promise<void> {
+    for (let start = 0; start < objects.length; start += DELETE_BATCH_SIZE) {
+      const batch = objects.slice(start, start + DELETE_BATCH_SIZE);
+      const result = await this.send(batch[0]?.Key, () =>
         this.client.send(
           new DeleteObjectsCommand({
             Bucket: this.config.bucketName,
-            Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true },
+            Delete: { Objects: batch, Quiet: true },
           }),
         ),
       );
@@ -612,9 +673,7 @@ export class S3Storage {
           { bucket: this.config.bucketName, key: first.Key, region: this.config.region },
         );
       }
-      deleted += batch.length;
     }
-    return deleted;
   }
 
   /** Runs one SDK call and turns its failure into the package's typed error. */

@@ -133,3 +133,14 @@ export interface S3Uri {
   readonly bucket: string;
   readonly key: string;
 }
+
+/** Options for `deleteUserData`. */
+export interface DeleteUserDataOptions {
+  /**
+   * Delete every version and delete marker of the user's keys too, so a versioned bucket keeps
+   * nothing of theirs (needs s3:ListBucketVersions and s3:DeleteObjectVersion). On a store
+   * without versioning there are only current objects, and those are deleted.
+   * @default false - current objects only; noncurrent versions expire by lifecycle
+   */
+  readonly allVersions?: boolean;
+}

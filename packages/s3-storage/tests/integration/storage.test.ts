@@ -171,6 +171,18 @@ describe('S3Storage against the embedded S3 server', () => {
     expect(await storage.objectExists('subjects/gina2.png')).toBe(true);
   });
 
+  it("deletes all of one user's data with allVersions on a store without versioning", async () => {
+    await storage.putObject('avatars/hana.png', png);
+    await storage.putObject(storage.getGeneratedKey('subject', 'hana'), 'x');
+    expect(await storage.deleteUserData('hana', { allVersions: true })).toEqual({
+      subjects: 0,
+      avatars: 1,
+      'generated/memory': 0,
+      'generated/subject': 1,
+    });
+    expect(await storage.objectExists('avatars/hana.png')).toBe(false);
+  });
+
   it('refuses an S3 URI of another bucket before reading anything', async () => {
     expect(() =>
       storage.assertOwnS3Uri('s3://someone-elses-bucket/generated/memory/x/1.png'),
