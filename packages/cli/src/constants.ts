@@ -1,0 +1,62 @@
+/** The command's name, as installed by the package's `bin`. */
+export const CLI_NAME = 'autobio-storage';
+
+/** Exit code when every check passed or every object is in place. */
+export const EXIT_OK = 0;
+
+/** Exit code when a check failed, or an object was not copied (failed, conflicting, unverified). */
+export const EXIT_FAILURE = 1;
+
+/** Exit code for a bad command line or a bad configuration: nothing was attempted. */
+export const EXIT_USAGE = 2;
+
+/** Exit code after Ctrl-C: the run stopped early, what was done is kept. */
+export const EXIT_INTERRUPTED = 130;
+
+/** The largest object a single CopyObject can copy (5 GiB); larger ones are copied in parts. */
+export const MAX_SINGLE_COPY_BYTES = 5 * 1024 ** 3;
+
+/** S3's smallest part (5 MiB), for every part but the last. */
+export const MIN_PART_SIZE_BYTES = 5 * 1024 ** 2;
+
+/** S3's largest part (5 GiB). */
+export const MAX_PART_SIZE_BYTES = 5 * 1024 ** 3;
+
+/** S3's most parts in one multipart upload. */
+export const MAX_PARTS = 10_000;
+
+/** Part size for a multipart copy when the source's own part layout cannot be mirrored (512 MiB). */
+export const DEFAULT_PART_SIZE_BYTES = 512 * 1024 ** 2;
+
+/** Parts of one object copied at once. */
+export const DEFAULT_PART_CONCURRENCY = 4;
+
+/** Objects copied at once. */
+export const DEFAULT_CONCURRENCY = 32;
+
+/** Highest `--concurrency` accepted. */
+export const MAX_CONCURRENCY = 512;
+
+/** Tries per S3 request of a migration, the first included. */
+export const DEFAULT_MAX_ATTEMPTS = 5;
+
+/** Backoff before the first retry; it doubles per retry, with full jitter. */
+export const DEFAULT_RETRY_BASE_DELAY_MS = 200;
+
+/** Longest wait between two tries. */
+export const MAX_RETRY_DELAY_MS = 10_000;
+
+/** Keys per ListObjectsV2 page (S3's maximum). */
+export const DEFAULT_PAGE_SIZE = 1000;
+
+/** Time between two progress lines when the output is not a terminal. */
+export const PROGRESS_LINE_INTERVAL_MS = 1000;
+
+/** Folder under the probe area where `doctor` writes its probe object. */
+export const DOCTOR_SCRATCH_FOLDER = '_doctor/';
+
+/** Part of the layout `doctor` probes by default: the one the server writes most. */
+export const DEFAULT_PROBE_AREA = 'generated';
+
+/** How long `doctor` waits for the credential provider chain. */
+export const CREDENTIALS_TIMEOUT_MS = 10_000;

@@ -1,0 +1,77 @@
+import { EXIT_FAILURE, EXIT_USAGE } from './constants.ts';
+
+/**
+ * Every error the CLI throws itself extends {@link CliError}; its `exitCode` is what the process
+ * exits with. Messages name the bad value and the fix.
+ */
+export class CliError extends Error {
+  /** A stable, machine-readable name for the failure. */
+  public readonly code: string;
+  public readonly exitCode: number;
+
+  public constructor(
+    code: string,
+    message: string,
+    options?: { cause?: unknown; exitCode?: number },
+  ) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.exitCode = options?.exitCode ?? EXIT_FAILURE;
+  }
+}
+
+/** A command-line option has a value the command cannot use. Nothing was attempted. */
+export class InvalidOptionError extends CliError {
+  public readonly option: string;
+  public readonly value: string;
+
+  public constructor(option: string, value: unknown, fix: string, options?: { cause?: unknown }) {
+    super('InvalidOption', `${option} ${JSON.stringify(String(value))} cannot be used: ${fix}`, {
+      ...options,
+      exitCode: EXIT_USAGE,
+    });
+    this.option = option;
+    this.value = String(value);
+  }
+}
+
+/** The source bucket of a migration cannot be listed or read. */
+export class SourceBucketError extends CliError {
+  public readonly bucket: string;
+
+  public constructor(bucket: string, message: string, options?: { cause?: unknown }) {
+    super('SourceBucket', message, options);
+    this.bucket = bucket;
+  }
+}
+
+/** A request failed for good: either it could not be retried, or every try failed. */
+export class RequestFailedError extends CliError {
+  /** Tries made, the first included. */
+  public readonly attempts: number;
+  /** The last error's name (`SlowDown`, `AccessDenied`, ...). */
+  public readonly errorName: string;
+
+  public constructor(cause: unknown, attempts: number) {
+    const e = (cause ?? {}) as { name?: string; message?: string };
+    const message = e.message || e.name || String(cause);
+    super(
+      'RequestFailed',
+      attempts > 1 ? `${message} (gave up after ${attempts} tries)` : message,
+      { cause },
+    );
+    this.attempts = attempts;
+    this.errorName = e.name ?? 'Error';
+  }
+}
+
+/** A multipart copy cannot be planned: the object or the part size is out of S3's limits. */
+export class PartPlanError extends CliError {
+  public readonly sizeBytes: number;
+
+  public constructor(sizeBytes: number, message: string) {
+    super('PartPlan', message);
+    this.sizeBytes = sizeBytes;
+  }
+}

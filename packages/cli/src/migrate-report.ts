@@ -1,0 +1,81 @@
+import { formatBytes, formatDuration, formatRate, plural } from './format.ts';
+import type { MigrationReport, ObjectOutcome } from './types/migrate.ts';
+
+/** How many failures and conflicts the text report lists before saying "and N more". */
+const MAX_LISTED = 50;
+
+const PLAN_LABELS: Record<ObjectOutcome['action'], string> = {
+  copy: 'copy     ',
+  overwrite: 'overwrite',
+  skip: 'skip     ',
+  conflict: 'conflict ',
+  fail: 'fail     ',
+};
+
+function describeOutcome(outcome: ObjectOutcome, report: MigrationReport): string {
+  const sourceBucket = report.source.slice('s3://'.length).split('/')[0];
+  const destinationBucket = report.destination.slice('s3://'.length).split('/')[0];
+  const from = `s3://${sourceBucket}/${outcome.sourceKey}`;
+  const to = outcome.destinationKey
+    ? ` -> s3://${destinationBucket}/${outcome.destinationKey}`
+    : '';
+  return `${from}${to} (${formatBytes(outcome.sizeBytes)})`;
+}
+
+function listOutcomes(title: string, outcomes: readonly ObjectOutcome[], report: MigrationReport) {
+  if (outcomes.length === 0) return [];
+  const lines = [`${title}:`];
+  for (const outcome of outcomes.slice(0, MAX_LISTED)) {
+    lines.push(`  ${describeOutcome(outcome, report)}`);
+    if (outcome.reason) lines.push(`    ${outcome.reason}`);
+  }
+  if (outcomes.length > MAX_LISTED) {
+    lines.push(`  ... and ${outcomes.length - MAX_LISTED} more (--json lists them all)`);
+  }
+  return lines;
+}
+
+/** The report as people read it: the plan of a dry run, then counts, conflicts and failures. */
+export function formatMigrationReport(report: MigrationReport): string {
+  const lines: string[] = [];
+  if (report.plan) {
+    for (const outcome of report.plan) {
+      lines.push(`${PLAN_LABELS[outcome.action]} ${describeOutcome(outcome, report)}`);
+    }
+    if (report.plan.length > 0) lines.push('');
+  }
+  const { counts } = report;
+  const row = (label: string, value: string) => `  ${label.padEnd(11)}${value}`;
+  lines.push(
+    `${report.dryRun ? 'Dry run' : 'Migration'} ${report.source} -> ${report.destination}` +
+      `${report.interrupted ? ' (interrupted)' : ''}`,
+    row('listed', `${plural(counts.listed, 'object')}, ${formatBytes(report.bytes.listed)}`),
+    report.dryRun
+      ? row('would copy', plural(counts.copied, 'object'))
+      : row('copied', `${plural(counts.copied, 'object')}, ${formatBytes(report.bytes.copied)}`),
+    row('skipped', `${counts.skipped} (identical at the destination)`),
+    row('conflicts', `${counts.conflicts} (different at the destination, left alone)`),
+    row('failed', String(counts.failed)),
+  );
+  if (counts.verified + counts.verifyFailed > 0) {
+    lines.push(row('verified', `${counts.verified}, ${counts.verifyFailed} differ`));
+  }
+  lines.push(
+    row(
+      'took',
+      `${formatDuration(report.durationMs)}, ${formatRate(report.objectsPerSecond)} objects/s`,
+    ),
+  );
+  const details = [
+    ...listOutcomes('Conflicts (rerun with --overwrite to replace them)', report.conflicts, report),
+    ...listOutcomes('Failures', report.failures, report),
+  ];
+  if (details.length > 0) lines.push('', ...details);
+  if (report.interrupted) {
+    lines.push(
+      '',
+      'Interrupted: run the same command again to copy the rest; nothing is copied twice.',
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,588 @@
+import {
+  bucketRegionFromError,
+  type KeyLayout,
+  type S3Storage,
+  translateS3Error,
+  validateRegion,
+} from '@autobio/s3-storage';
+import {
+  HeadBucketCommand,
+  HeadObjectCommand,
+  type HeadObjectCommandOutput,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+import pLimit from 'p-limit';
+import {
+  DEFAULT_CONCURRENCY,
+  DEFAULT_MAX_ATTEMPTS,
+  DEFAULT_PAGE_SIZE,
+  DEFAULT_PART_CONCURRENCY,
+  DEFAULT_RETRY_BASE_DELAY_MS,
+  MAX_CONCURRENCY,
+  MAX_SINGLE_COPY_BYTES,
+  MIN_PART_SIZE_BYTES,
+} from './constants.ts';
+import { InvalidOptionError, RequestFailedError, SourceBucketError } from './errors.ts';
+import { listObjectPages } from './listing.ts';
+import {
+  destinationKeyFor,
+  formatS3Uri,
+  parseSourceUri,
+  resolveDestinationPrefix,
+  type SourceLocation,
+} from './locations.ts';
+import {
+  compareHeads,
+  type ListedObject,
+  sameChecksum,
+  sameSizeAndEtag,
+} from './object-compare.ts';
+import { type CopierOptions, copyObject } from './object-copy.ts';
+import type { RetryOptions } from './retry.ts';
+import { withRetry } from './retry.ts';
+import type {
+  MigrationCounts,
+  MigrationOptions,
+  MigrationReport,
+  ObjectOutcome,
+  ProgressSnapshot,
+} from './types/migrate.ts';
+
+/** Where a migration copies to, and how it reaches a source in another region. */
+export interface MigrationTarget {
+  /** The destination: the configured bucket, its key layout, and a client for its region. */
+  readonly storage: S3Storage;
+  /** A client for another region, for a source bucket that lives there. */
+  readonly clientForRegion: (region: string) => S3Client;
+}
+
+function wholeNumber(option: string, value: number, min: number, max: number): number {
+  if (!Number.isSafeInteger(value) || value < min || value > max) {
+    throw new InvalidOptionError(option, value, `use a whole number from ${min} to ${max}.`);
+  }
+  return value;
+}
+
+/** The underlying SDK error of a failed request. */
+function rootCause(error: unknown): unknown {
+  return error instanceof RequestFailedError ? error.cause : error;
+}
+
+function statusOf(error: unknown): number | undefined {
+  return (rootCause(error) as { $metadata?: { httpStatusCode?: number } })?.$metadata
+    ?.httpStatusCode;
+}
+
+function nameOf(error: unknown): string {
+  return (rootCause(error) as { name?: string })?.name ?? 'Error';
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** The source bucket's region, from HeadBucket's answer or its redirect. */
+async function detectSourceRegion(
+  client: S3Client,
+  bucket: string,
+  retry: RetryOptions,
+): Promise<string | undefined> {
+  try {
+    const head = await withRetry(
+      () => client.send(new HeadBucketCommand({ Bucket: bucket })),
+      retry,
+    );
+    return head.BucketRegion;
+  } catch (error) {
+    const region = bucketRegionFromError(rootCause(error));
+    if (region) return region;
+    if (statusOf(error) === 404 || nameOf(error) === 'NoSuchBucket') {
+      throw new SourceBucketError(
+        bucket,
+        `Source bucket "${bucket}" does not exist. Check the bucket name in --from.`,
+        { cause: error },
+      );
+    }
+    // A 403 or an unreachable endpoint: the listing that follows reports it with its fix.
+    return undefined;
+  }
+}
+
+function sourceListingError(source: SourceLocation, region: string, error: unknown): Error {
+  const uri = formatS3Uri(source.bucket, source.prefix);
+  const name = nameOf(error);
+  const status = statusOf(error);
+  if (name === 'NoSuchBucket' || status === 404) {
+    return new SourceBucketError(
+      source.bucket,
+      `Source bucket "${source.bucket}" does not exist. Check the bucket name in --from.`,
+      { cause: error },
+    );
+  }
+  if (name === 'AccessDenied' || name === 'InvalidAccessKeyId' || status === 403) {
+    return new SourceBucketError(
+      source.bucket,
+      `Access denied listing ${uri} (${name}). The caller needs s3:ListBucket on ` +
+        `arn:aws:s3:::${source.bucket} and s3:GetObject on arn:aws:s3:::${source.bucket}/* to ` +
+        'migrate from it; check the credentials (BACKEND_AWS_KEY, AWS_PROFILE or the role).',
+      { cause: error },
+    );
+  }
+  const bucketRegion = bucketRegionFromError(rootCause(error));
+  if (status === 301 || name === 'PermanentRedirect' || name === 'AuthorizationHeaderMalformed') {
+    return new SourceBucketError(
+      source.bucket,
+      `Source bucket "${source.bucket}" is not in ${region}` +
+        `${bucketRegion ? `: it is in ${bucketRegion}. Pass --from-region ${bucketRegion}.` : '. Pass --from-region with its region.'}`,
+      { cause: error },
+    );
+  }
+  return new SourceBucketError(source.bucket, `Listing ${uri} failed: ${messageOf(error)}`, {
+    cause: error,
+  });
+}
+
+/** A failed copy's reason, with the fix when the cause is known. */
+function copyFailureReason(
+  error: unknown,
+  source: SourceLocation,
+  sourceKey: string,
+  bucket: string,
+  destinationKey: string,
+): string {
+  const name = nameOf(error);
+  const status = statusOf(error);
+  if (name === 'AccessDenied' || name === 'InvalidAccessKeyId' || status === 403) {
+    return (
+      `Access denied (${name}): copying needs s3:GetObject on arn:aws:s3:::${source.bucket}/${sourceKey} ` +
+      `and s3:PutObject on arn:aws:s3:::${bucket}/${destinationKey}.`
+    );
+  }
+  if (name === 'NoSuchKey') {
+    return 'The source object was deleted after it was listed; nothing to copy.';
+  }
+  if (name === 'PreconditionFailed' || status === 412) {
+    return 'The source object changed after it was listed; rerun to copy its new version.';
+  }
+  return messageOf(error);
+}
+
+async function headWithChecksums(
+  client: S3Client,
+  bucket: string,
+  key: string,
+  retry: RetryOptions,
+): Promise<HeadObjectCommandOutput> {
+  return withRetry(
+    () => client.send(new HeadObjectCommand({ Bucket: bucket, Key: key, ChecksumMode: 'ENABLED' })),
+    retry,
+  );
+}
+
+/** A migration's options checked, and its buckets, prefixes and clients resolved. */
+interface Settings {
+  readonly source: SourceLocation;
+  readonly sourceRegion: string;
+  readonly bucket: string;
+  readonly destinationPrefix: string;
+  readonly storage: S3Storage;
+  readonly sourceClient: S3Client;
+  readonly destinationClient: S3Client;
+  readonly copier: CopierOptions;
+  readonly retry: RetryOptions;
+  readonly concurrency: number;
+  readonly pageSize: number;
+}
+
+async function prepare(target: MigrationTarget, options: MigrationOptions): Promise<Settings> {
+  const storage: S3Storage = target.storage;
+  const bucket = storage.getBucketName();
+  const concurrency = wholeNumber(
+    '--concurrency',
+    options.concurrency ?? DEFAULT_CONCURRENCY,
+    1,
+    MAX_CONCURRENCY,
+  );
+  const pageSize = wholeNumber('--page-size', options.pageSize ?? DEFAULT_PAGE_SIZE, 1, 1000);
+  const retry: RetryOptions = {
+    maxAttempts: wholeNumber('--max-attempts', options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS, 1, 20),
+    baseDelayMs: options.retryBaseDelayMs ?? DEFAULT_RETRY_BASE_DELAY_MS,
+    ...(options.signal ? { signal: options.signal } : {}),
+  };
+  const multipartThresholdBytes = wholeNumber(
+    'multipartThresholdBytes',
+    options.multipartThresholdBytes ?? MAX_SINGLE_COPY_BYTES,
+    MIN_PART_SIZE_BYTES,
+    MAX_SINGLE_COPY_BYTES,
+  );
+  if (options.fromRegion !== undefined) validateRegion(options.fromRegion, '--from-region');
+
+  const source = parseSourceUri(options.from);
+  const destinationPrefix = resolveDestinationPrefix(storage.keys, options.to);
+  if (source.bucket === bucket && destinationPrefix.startsWith(source.prefix)) {
+    throw new InvalidOptionError(
+      '--to',
+      options.to,
+      `it lies inside the source ${formatS3Uri(source.bucket, source.prefix)}, so the copies ` +
+        'would be listed and copied again. Choose a source prefix that does not contain it.',
+    );
+  }
+
+  const destinationClient = storage.getClient();
+  const sourceRegion =
+    options.fromRegion ??
+    (await detectSourceRegion(destinationClient, source.bucket, retry)) ??
+    storage.getRegion();
+  const sourceClient =
+    sourceRegion === storage.getRegion() ? destinationClient : target.clientForRegion(sourceRegion);
+  return {
+    source,
+    sourceRegion,
+    bucket,
+    destinationPrefix,
+    storage,
+    sourceClient,
+    destinationClient,
+    copier: {
+      sourceClient,
+      destinationClient,
+      retry,
+      multipartThresholdBytes,
+      partSizeBytes: options.partSizeBytes,
+      partConcurrency: DEFAULT_PART_CONCURRENCY,
+    },
+    retry,
+    concurrency,
+    pageSize,
+  };
+}
+
+/** One run: the destination's index, the counts, and the outcome of every object. */
+class Migration {
+  private readonly counts: { -readonly [K in keyof MigrationCounts]: MigrationCounts[K] } = {
+    listed: 0,
+    copied: 0,
+    skipped: 0,
+    conflicts: 0,
+    failed: 0,
+    verified: 0,
+    verifyFailed: 0,
+  };
+  private listedBytes = 0;
+  private copiedBytes = 0;
+  private done = 0;
+  private doneBytes = 0;
+  private listingDone = false;
+  private readonly conflicts: ObjectOutcome[] = [];
+  private readonly failures: ObjectOutcome[] = [];
+  private readonly plan: ObjectOutcome[] = [];
+  /** What is already at the destination, by key. */
+  private readonly existing = new Map<string, ListedObject>();
+
+  public constructor(
+    private readonly settings: Settings,
+    private readonly options: MigrationOptions,
+    private readonly startedAt: number,
+  ) {}
+
+  public async run(): Promise<MigrationReport> {
+    await this.indexDestination();
+    await this.copyAll();
+    return this.report();
+  }
+
+  /** One listing of the destination prefix instead of a HEAD per object. */
+  private async indexDestination(): Promise<void> {
+    const { bucket, destinationClient, destinationPrefix, pageSize, retry, storage } =
+      this.settings;
+    try {
+      const pages = listObjectPages(destinationClient, {
+        bucket,
+        prefix: destinationPrefix,
+        pageSize,
+        retry,
+      });
+      for await (const page of pages) {
+        for (const object of page) this.existing.set(object.key, object);
+      }
+    } catch (error) {
+      throw translateS3Error(rootCause(error), { bucket, region: storage.getRegion() });
+    }
+  }
+
+  /** Lists the source a page at a time and hands each object to a bounded pool of copies. */
+  private async copyAll(): Promise<void> {
+    const { source, sourceClient, pageSize, retry, concurrency, sourceRegion } = this.settings;
+    const { signal, progress } = this.options;
+    const limit = pLimit(concurrency);
+    const running = new Set<Promise<void>>();
+    // A bounded backlog: the next page is listed once most of the queued objects have started.
+    const backlog = Math.max(concurrency * 4, 64);
+    let wake: (() => void) | undefined;
+    let listingError: Error | undefined;
+    progress?.start(this.snapshot());
+    try {
+      pages: for await (const page of listObjectPages(sourceClient, {
+        bucket: source.bucket,
+        prefix: source.prefix,
+        pageSize,
+        retry,
+      })) {
+        for (const object of page) {
+          if (signal?.aborted) break pages;
+          this.counts.listed++;
+          this.listedBytes += object.sizeBytes;
+          const task = limit(() => this.handle(object));
+          running.add(task);
+          task.then(() => {
+            running.delete(task);
+            if (wake && running.size <= backlog) {
+              wake();
+              wake = undefined;
+            }
+          });
+        }
+        progress?.update(this.snapshot());
+        if (running.size > backlog) {
+          await new Promise<void>((resolve) => {
+            wake = resolve;
+          });
+        }
+      }
+    } catch (error) {
+      if (!signal?.aborted) listingError = sourceListingError(source, sourceRegion, error);
+    }
+    this.listingDone = !signal?.aborted && listingError === undefined;
+    await Promise.all(running);
+    progress?.stop(this.snapshot());
+    if (listingError) throw listingError;
+  }
+
+  /** Decides, copies and records one object. Never throws: a failure is an outcome. */
+  private async handle(object: ListedObject): Promise<void> {
+    // Queued before Ctrl-C but not started: left for the rerun.
+    if (this.options.signal?.aborted) return;
+    const base = { sourceKey: object.key, sizeBytes: object.sizeBytes };
+    try {
+      const { source, destinationPrefix } = this.settings;
+      const layout: KeyLayout = this.settings.storage.keys;
+      if (object.key === source.prefix) {
+        this.record({ ...base, action: 'skip', reason: 'the folder marker of the source prefix' });
+        return;
+      }
+      const destinationKey = destinationKeyFor(source, destinationPrefix, object.key);
+      try {
+        layout.assertKeyInLayout(destinationKey);
+      } catch (error) {
+        this.record({
+          ...base,
+          action: 'fail',
+          reason: messageOf(error),
+          errorName: nameOf(error),
+        });
+        return;
+      }
+      const outcome: ObjectOutcome = {
+        ...base,
+        destinationKey,
+        ...(await this.decide(object, destinationKey)),
+      };
+      if (this.options.dryRun || outcome.action === 'conflict') {
+        this.record(outcome);
+        return;
+      }
+      if (outcome.action === 'copy' || outcome.action === 'overwrite') {
+        const failure = await this.copy(object, destinationKey);
+        if (failure) {
+          this.record(failure);
+          return;
+        }
+      }
+      if (this.options.verify) await this.verify(object, destinationKey);
+      this.record(outcome);
+    } catch (error) {
+      this.record({ ...base, action: 'fail', reason: messageOf(error), errorName: nameOf(error) });
+    }
+  }
+
+  /** Copy, skip (identical), overwrite or conflict, from what the destination holds. */
+  private async decide(
+    object: ListedObject,
+    destinationKey: string,
+  ): Promise<Pick<ObjectOutcome, 'action' | 'reason'>> {
+    const found = this.existing.get(destinationKey);
+    if (!found) return { action: 'copy' };
+    if (
+      sameSizeAndEtag(object, found) ||
+      (found.sizeBytes === object.sizeBytes && (await this.sameByChecksum(object, destinationKey)))
+    ) {
+      return { action: 'skip', reason: 'identical object already at the destination' };
+    }
+    const difference =
+      `the destination holds a different object (${found.sizeBytes} bytes, ETag ${found.etag}; ` +
+      `source ${object.sizeBytes} bytes, ETag ${object.etag})`;
+    return this.options.overwrite
+      ? { action: 'overwrite', reason: difference }
+      : { action: 'conflict', reason: `${difference}. Rerun with --overwrite to replace it.` };
+  }
+
+  /** @returns the failure's outcome, or `undefined` when the copy succeeded. */
+  private async copy(
+    object: ListedObject,
+    destinationKey: string,
+  ): Promise<ObjectOutcome | undefined> {
+    const { source, bucket, copier } = this.settings;
+    try {
+      await copyObject(
+        {
+          sourceBucket: source.bucket,
+          sourceKey: object.key,
+          sourceEtag: object.etag,
+          sizeBytes: object.sizeBytes,
+          destinationBucket: bucket,
+          destinationKey,
+        },
+        copier,
+      );
+      return undefined;
+    } catch (error) {
+      return {
+        sourceKey: object.key,
+        destinationKey,
+        sizeBytes: object.sizeBytes,
+        action: 'fail',
+        reason: copyFailureReason(error, source, object.key, bucket, destinationKey),
+        errorName: nameOf(error),
+        attempts: error instanceof RequestFailedError ? error.attempts : 1,
+      };
+    }
+  }
+
+  private heads(object: ListedObject, destinationKey: string) {
+    const { source, bucket, sourceClient, destinationClient, retry } = this.settings;
+    return Promise.all([
+      headWithChecksums(sourceClient, source.bucket, object.key, retry),
+      headWithChecksums(destinationClient, bucket, destinationKey, retry),
+    ]);
+  }
+
+  private async sameByChecksum(object: ListedObject, destinationKey: string): Promise<boolean> {
+    try {
+      const [sourceHead, destinationHead] = await this.heads(object, destinationKey);
+      return sameChecksum(sourceHead, destinationHead);
+    } catch {
+      // Cannot tell: treat as different, which never overwrites without --overwrite.
+      return false;
+    }
+  }
+
+  private async verify(object: ListedObject, destinationKey: string): Promise<void> {
+    const base = { sourceKey: object.key, destinationKey, sizeBytes: object.sizeBytes };
+    try {
+      const [sourceHead, destinationHead] = await this.heads(object, destinationKey);
+      const differences = compareHeads(sourceHead, destinationHead);
+      if (differences.length === 0) {
+        this.counts.verified++;
+        return;
+      }
+      this.counts.verifyFailed++;
+      this.failures.push({
+        ...base,
+        action: 'fail',
+        reason: `verify: the copy differs from the source: ${differences.join('; ')}`,
+      });
+    } catch (error) {
+      this.counts.verifyFailed++;
+      this.failures.push({
+        ...base,
+        action: 'fail',
+        reason: `verify: could not read both objects: ${messageOf(error)}`,
+        errorName: nameOf(error),
+      });
+    }
+  }
+
+  private record(outcome: ObjectOutcome): void {
+    const dryRun = this.options.dryRun === true;
+    this.done++;
+    this.doneBytes += outcome.sizeBytes;
+    if (dryRun) this.plan.push(outcome);
+    switch (outcome.action) {
+      case 'copy':
+      case 'overwrite':
+        this.counts.copied++;
+        if (!dryRun) this.copiedBytes += outcome.sizeBytes;
+        break;
+      case 'skip':
+        this.counts.skipped++;
+        break;
+      case 'conflict':
+        this.counts.conflicts++;
+        this.conflicts.push(outcome);
+        break;
+      case 'fail':
+        this.counts.failed++;
+        this.failures.push(outcome);
+        break;
+    }
+    this.options.progress?.update(this.snapshot());
+  }
+
+  private elapsedMs(): number {
+    return performance.now() - this.startedAt;
+  }
+
+  private snapshot(): ProgressSnapshot {
+    return {
+      dryRun: this.options.dryRun === true,
+      listed: this.counts.listed,
+      listedBytes: this.listedBytes,
+      listingDone: this.listingDone,
+      done: this.done,
+      doneBytes: this.doneBytes,
+      copied: this.counts.copied,
+      skipped: this.counts.skipped,
+      conflicts: this.counts.conflicts,
+      failed: this.counts.failed,
+      elapsedMs: this.elapsedMs(),
+    };
+  }
+
+  private report(): MigrationReport {
+    const { counts } = this;
+    const interrupted = this.options.signal?.aborted === true;
+    const durationMs = this.elapsedMs();
+    return {
+      ok:
+        !interrupted && counts.failed === 0 && counts.conflicts === 0 && counts.verifyFailed === 0,
+      dryRun: this.options.dryRun === true,
+      interrupted,
+      source: formatS3Uri(this.settings.source.bucket, this.settings.source.prefix),
+      destination: formatS3Uri(this.settings.bucket, this.settings.destinationPrefix),
+      counts: { ...counts },
+      bytes: { listed: this.listedBytes, copied: this.copiedBytes },
+      durationMs: Math.round(durationMs),
+      objectsPerSecond: durationMs > 0 ? Math.round((this.done / durationMs) * 10_000) / 10 : 0,
+      conflicts: this.conflicts,
+      failures: this.failures,
+      ...(this.options.dryRun ? { plan: this.plan } : {}),
+    };
+  }
+}
+
+/**
+ * Copies every object under `--from` into the configured bucket under `--to`, server-side.
+ * Objects already there with the same size and ETag (or checksum) are skipped, so a rerun
+ * resumes an interrupted run; different ones are left alone unless `overwrite`. The source is
+ * only read. Failures of single objects are collected in the report, not thrown.
+ * @throws InvalidOptionError for bad options; SourceBucketError when the source cannot be
+ *   listed; the storage package's errors when the destination cannot be.
+ */
+export async function runMigration(
+  target: MigrationTarget,
+  options: MigrationOptions,
+): Promise<MigrationReport> {
+  const startedAt = performance.now();
+  const settings = await prepare(target, options);
+  return new Migration(settings, options, startedAt).run();
+}

@@ -1,0 +1,209 @@
+import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CopyObjectCommand,
+  CreateMultipartUploadCommand,
+  HeadObjectCommand,
+  type HeadObjectCommandOutput,
+  type S3Client,
+  UploadPartCopyCommand,
+} from '@aws-sdk/client-s3';
+import pLimit from 'p-limit';
+import { copySourceRange, planCopyParts, uniformPartSizes } from './copy-parts.ts';
+import { encodeCopySource } from './locations.ts';
+import { type RetryOptions, withRetry } from './retry.ts';
+
+/** One object to copy. */
+export interface CopyRequest {
+  readonly sourceBucket: string;
+  readonly sourceKey: string;
+  /** The ETag seen in the listing: the copy is refused (412) if the source changed since. */
+  readonly sourceEtag?: string | undefined;
+  readonly sizeBytes: number;
+  readonly destinationBucket: string;
+  readonly destinationKey: string;
+}
+
+/** How to copy. */
+export interface CopierOptions {
+  /** Reads the source (HEAD of a multipart source). */
+  readonly sourceClient: S3Client;
+  /** Sends the copies: they are requests to the destination bucket. */
+  readonly destinationClient: S3Client;
+  /** Retries of each request. */
+  readonly retry: RetryOptions;
+  /** Objects larger than this are copied in parts. */
+  readonly multipartThresholdBytes: number;
+  /** Part size of a multipart copy. @default - the source's own layout, else 512 MiB */
+  readonly partSizeBytes?: number | undefined;
+  /** Parts of one object copied at once. */
+  readonly partConcurrency: number;
+}
+
+/** What a copy did. */
+export interface CopyResult {
+  readonly multipart: boolean;
+  /** 1 for a single CopyObject. */
+  readonly parts: number;
+  /** The new object's ETag, when S3 reported it. */
+  readonly etag: string | undefined;
+}
+
+/**
+ * Copies one object server-side, keeping its content type and metadata: one CopyObject up to
+ * the multipart threshold, else CreateMultipartUpload, UploadPartCopy per part and
+ * CompleteMultipartUpload (an upload that fails is aborted, so no parts are left behind).
+ */
+export async function copyObject(
+  request: CopyRequest,
+  options: CopierOptions,
+): Promise<CopyResult> {
+  if (request.sizeBytes > options.multipartThresholdBytes) return copyInParts(request, options);
+  const result = await withRetry(
+    () =>
+      options.destinationClient.send(
+        new CopyObjectCommand({
+          Bucket: request.destinationBucket,
+          Key: request.destinationKey,
+          CopySource: encodeCopySource(request.sourceBucket, request.sourceKey),
+          MetadataDirective: 'COPY',
+          ...(request.sourceEtag ? { CopySourceIfMatch: request.sourceEtag } : {}),
+        }),
+      ),
+    options.retry,
+  );
+  return { multipart: false, parts: 1, etag: result.CopyObjectResult?.ETag };
+}
+
+function headPart(
+  request: CopyRequest,
+  options: CopierOptions,
+  partNumber: number,
+): Promise<HeadObjectCommandOutput> {
+  return withRetry(
+    () =>
+      options.sourceClient.send(
+        new HeadObjectCommand({
+          Bucket: request.sourceBucket,
+          Key: request.sourceKey,
+          PartNumber: partNumber,
+          ...(request.sourceEtag ? { IfMatch: request.sourceEtag } : {}),
+        }),
+      ),
+    options.retry,
+  );
+}
+
+/**
+ * The sizes of the source's parts, so the copy can mirror them: from the first and last
+ * parts when all but the last are equal, else from a HEAD of every part.
+ */
+async function sourcePartSizes(
+  request: CopyRequest,
+  options: CopierOptions,
+  firstPart: HeadObjectCommandOutput,
+): Promise<number[] | undefined> {
+  const count = firstPart.PartsCount;
+  const firstBytes = firstPart.ContentLength;
+  if (count === undefined || firstBytes === undefined || count < 1) return undefined;
+  if (count === 1) return [request.sizeBytes];
+  const uniform = uniformPartSizes(request.sizeBytes, count, firstBytes);
+  if (uniform) {
+    const last = await headPart(request, options, count);
+    if (last.ContentLength === uniform.at(-1)) return uniform;
+  }
+  const limit = pLimit(options.partConcurrency);
+  const sizes = await Promise.all(
+    Array.from({ length: count }, (_, index) =>
+      index === 0
+        ? firstBytes
+        : limit(async () => (await headPart(request, options, index + 1)).ContentLength ?? -1),
+    ),
+  );
+  return sizes;
+}
+
+async function copyInParts(request: CopyRequest, options: CopierOptions): Promise<CopyResult> {
+  const destination = { Bucket: request.destinationBucket, Key: request.destinationKey };
+  const send = <T>(operation: () => Promise<T>) => withRetry(operation, options.retry);
+  const head = await headPart(request, options, 1);
+  const parts = planCopyParts(request.sizeBytes, {
+    partSizeBytes: options.partSizeBytes,
+    sourcePartSizes: await sourcePartSizes(request, options, head),
+  });
+  const upload = await send(() =>
+    options.destinationClient.send(
+      new CreateMultipartUploadCommand({
+        ...destination,
+        ContentType: head.ContentType,
+        Metadata: head.Metadata,
+        CacheControl: head.CacheControl,
+        ContentDisposition: head.ContentDisposition,
+        ContentEncoding: head.ContentEncoding,
+        ContentLanguage: head.ContentLanguage,
+        Expires: head.Expires,
+      }),
+    ),
+  );
+  const uploadId = upload.UploadId;
+  if (!uploadId) {
+    throw new Error(`CreateMultipartUpload for ${request.destinationKey} returned no UploadId.`);
+  }
+  const limit = pLimit(options.partConcurrency);
+  let failure: { error: unknown } | undefined;
+  const settled = await Promise.allSettled(
+    parts.map((part) =>
+      limit(async () => {
+        // After one part failed the upload is aborted: do not start the others.
+        if (failure) return undefined;
+        try {
+          const result = await send(() =>
+            options.destinationClient.send(
+              new UploadPartCopyCommand({
+                ...destination,
+                UploadId: uploadId,
+                PartNumber: part.partNumber,
+                CopySource: encodeCopySource(request.sourceBucket, request.sourceKey),
+                CopySourceRange: copySourceRange(part),
+                ...(request.sourceEtag ? { CopySourceIfMatch: request.sourceEtag } : {}),
+              }),
+            ),
+          );
+          const etag = result.CopyPartResult?.ETag;
+          if (!etag) throw new Error(`UploadPartCopy of part ${part.partNumber} returned no ETag.`);
+          return { PartNumber: part.partNumber, ETag: etag };
+        } catch (error) {
+          failure ??= { error };
+          throw error;
+        }
+      }),
+    ),
+  );
+  try {
+    if (failure) throw failure.error;
+    const completed = settled.map((outcome) => {
+      if (outcome.status !== 'fulfilled' || !outcome.value) throw new Error('A part is missing.');
+      return outcome.value;
+    });
+    const done = await send(() =>
+      options.destinationClient.send(
+        new CompleteMultipartUploadCommand({
+          ...destination,
+          UploadId: uploadId,
+          MultipartUpload: { Parts: completed },
+        }),
+      ),
+    );
+    return { multipart: true, parts: parts.length, etag: done.ETag };
+  } catch (error) {
+    // Best effort, and even when interrupted: parts of an unfinished upload are billed.
+    await withRetry(
+      () =>
+        options.destinationClient.send(
+          new AbortMultipartUploadCommand({ ...destination, UploadId: uploadId }),
+        ),
+      { ...options.retry, signal: undefined },
+    ).catch(() => undefined);
+    throw error;
+  }
+}

@@ -1,0 +1,64 @@
+/** The checks of `doctor`, in the order they run. */
+export type CheckId =
+  | 'config'
+  | 'credentials'
+  | 'bucket'
+  | 'region'
+  | 'probe-put'
+  | 'probe-read'
+  | 'probe-delete'
+  | 'versioning'
+  | 's3-uri';
+
+/**
+ * `pass` and `fail` are what they say; `warn` is a failure reported as a warning (it does not
+ * change the exit code unless `strict`); `skip` means an earlier failure made the check moot.
+ */
+export type CheckStatus = 'pass' | 'fail' | 'warn' | 'skip';
+
+/** Where the credentials came from. */
+export type CredentialsKind =
+  | 'explicit-keys'
+  | 'role'
+  | 'environment-keys'
+  | 'profile'
+  | 'default-chain';
+
+/** The outcome of one check. */
+export interface CheckResult {
+  readonly id: CheckId;
+  /** What was checked, in a few words. */
+  readonly title: string;
+  readonly status: CheckStatus;
+  /** What was found. */
+  readonly detail: string;
+  /** How to fix it; present when the status is `fail` or `warn`. */
+  readonly fix?: string;
+  /** Facts found on the way, for scripts (`--json`): the bucket's region, the credentials' kind. */
+  readonly data?: Readonly<Record<string, string | number | boolean | null>>;
+}
+
+/** The whole run. */
+export interface DoctorReport {
+  /** True when no check failed (and, with `strict`, none warned). */
+  readonly ok: boolean;
+  readonly checks: readonly CheckResult[];
+  readonly summary: Readonly<Record<CheckStatus, number>>;
+}
+
+/** Options for {@link runDoctor}. */
+export interface DoctorOptions {
+  /** An S3 URI from the illustration-gen service to check. @default - the check is skipped */
+  readonly s3Uri?: string;
+  /** Part of the key layout the probe object is written under. @default 'generated' */
+  readonly probeArea?: string;
+  /**
+   * Checks whose failure is reported as a warning.
+   * @default - ['versioning'] when S3_ENDPOINT is set (the embedded server has no versioning), else []
+   */
+  readonly warnOnly?: readonly CheckId[];
+  /** Count warnings as failures. @default false */
+  readonly strict?: boolean;
+  /** How long to wait for the credential provider chain, in milliseconds. @default 10000 */
+  readonly credentialsTimeoutMs?: number;
+}

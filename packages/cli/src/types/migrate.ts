@@ -1,0 +1,121 @@
+/** Options for {@link runMigration}. Sizes are in bytes, times in milliseconds. */
+export interface MigrationOptions {
+  /** `s3://old-bucket[/prefix]`: what to copy. */
+  readonly from: string;
+  /**
+   * Where in the configured bucket: a layout area (`generated`, `generated/memory`, `stubs`, ...)
+   * or a key prefix inside the layout (`generated/memory/legacy/`).
+   */
+  readonly to: string;
+  /** List what would be done, write nothing. @default false */
+  readonly dryRun?: boolean;
+  /** Replace destination objects that differ from their source. @default false */
+  readonly overwrite?: boolean;
+  /** After each copy (and for each object found identical), HEAD both sides and compare. @default false */
+  readonly verify?: boolean;
+  /** Objects copied at once. @default 32 */
+  readonly concurrency?: number;
+  /** Tries per request, the first included; retries back off exponentially. @default 5 */
+  readonly maxAttempts?: number;
+  /** Backoff before the first retry; doubles per retry, with full jitter. @default 200 */
+  readonly retryBaseDelayMs?: number;
+  /** Keys per listing page, 1 to 1000. @default 1000 */
+  readonly pageSize?: number;
+  /** The source bucket's region. @default - read from the bucket (HeadBucket), else S3_CLIENT_REGION */
+  readonly fromRegion?: string;
+  /** Objects larger than this are copied in parts (UploadPartCopy). @default 5368709120 (5 GiB) */
+  readonly multipartThresholdBytes?: number;
+  /** Part size of a multipart copy. @default - the source's own part layout, else 512 MiB */
+  readonly partSizeBytes?: number;
+  /** Receives progress. @default - none */
+  readonly progress?: ProgressListener;
+  /** Stops scheduling copies when aborted; the report says the run was interrupted. @default - none */
+  readonly signal?: AbortSignal;
+}
+
+/** What was decided for one object. */
+export type ObjectAction = 'copy' | 'overwrite' | 'skip' | 'conflict' | 'fail';
+
+/** One object of the migration, in a dry run's plan or a report's lists. */
+export interface ObjectOutcome {
+  readonly sourceKey: string;
+  /** Absent when the source key has no place in the layout. */
+  readonly destinationKey?: string;
+  readonly sizeBytes: number;
+  readonly action: ObjectAction;
+  /** Why it was skipped, conflicted or failed. */
+  readonly reason?: string;
+  /** The error's name, for failures. */
+  readonly errorName?: string;
+  /** Tries made, for failures. */
+  readonly attempts?: number;
+}
+
+/** Counts of a migration. */
+export interface MigrationCounts {
+  /** Objects found under the source prefix. */
+  readonly listed: number;
+  /** Copied, overwrites included (in a dry run: would be). */
+  readonly copied: number;
+  /** Already present and identical. */
+  readonly skipped: number;
+  /** Present and different, left alone (no `--overwrite`). */
+  readonly conflicts: number;
+  /** Could not be copied. */
+  readonly failed: number;
+  /** Compared after copying with `--verify` and found equal. */
+  readonly verified: number;
+  /** Compared with `--verify` and found different. */
+  readonly verifyFailed: number;
+}
+
+/** The result of {@link runMigration}. */
+export interface MigrationReport {
+  /** True when every listed object is in place: nothing failed, conflicted or failed verification. */
+  readonly ok: boolean;
+  readonly dryRun: boolean;
+  /** True when the run was stopped (Ctrl-C) before every object was handled. */
+  readonly interrupted: boolean;
+  /** `s3://old-bucket/prefix/` */
+  readonly source: string;
+  /** `s3://bucket/prefix/` */
+  readonly destination: string;
+  readonly counts: MigrationCounts;
+  readonly bytes: { readonly listed: number; readonly copied: number };
+  readonly durationMs: number;
+  /** Objects handled (copied, skipped or refused) per second. */
+  readonly objectsPerSecond: number;
+  /** Objects left alone because the destination differs. */
+  readonly conflicts: readonly ObjectOutcome[];
+  /** Objects that could not be copied or failed verification. */
+  readonly failures: readonly ObjectOutcome[];
+  /** Dry run only: every object and what would be done with it. */
+  readonly plan?: readonly ObjectOutcome[];
+}
+
+/** A snapshot of a migration's progress. */
+export interface ProgressSnapshot {
+  /** A dry run: `copied` counts what would be copied. */
+  readonly dryRun: boolean;
+  /** Objects listed so far. */
+  readonly listed: number;
+  readonly listedBytes: number;
+  /** True once the source listing is complete, so `listed` is the total. */
+  readonly listingDone: boolean;
+  /** Objects handled: copied, skipped, conflicting or failed. */
+  readonly done: number;
+  readonly doneBytes: number;
+  readonly copied: number;
+  readonly skipped: number;
+  readonly conflicts: number;
+  readonly failed: number;
+  /** Milliseconds since the start. */
+  readonly elapsedMs: number;
+}
+
+/** Receives progress while a migration runs. */
+export interface ProgressListener {
+  start(snapshot: ProgressSnapshot): void;
+  update(snapshot: ProgressSnapshot): void;
+  stop(snapshot: ProgressSnapshot): void;
+}

@@ -1,0 +1,195 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DoctorReport } from '../../src/index.ts';
+import { BUCKET, listBucket, startTestS3, type TestS3 } from '../helpers/local-s3.ts';
+import { runBin, runCommand } from '../helpers/run-cli.ts';
+
+let s3: TestS3;
+
+beforeAll(async () => {
+  s3 = await startTestS3();
+});
+afterAll(async () => {
+  await s3?.stop();
+});
+
+const statuses = (report: DoctorReport) =>
+  Object.fromEntries(report.checks.map((check) => [check.id, check.status]));
+const find = (report: DoctorReport, id: string) => report.checks.find((check) => check.id === id)!;
+
+describe('doctor against the embedded S3 server', () => {
+  it('passes on a good setup, with versioning as a warning, and leaves no probe behind', async () => {
+    const result = await runCommand(['doctor'], s3.env());
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^PASS {2}configuration/m);
+    expect(result.stdout).toMatch(
+      /^PASS {2}put a probe object +Wrote s3:\/\/auto-bio-illustrations\/generated\/_doctor\/probe-/m,
+    );
+    expect(result.stdout).toMatch(/^PASS {2}delete it/m);
+    expect(result.stdout).toMatch(/^WARN {2}versioning +Versioning has never been enabled/m);
+    expect(result.stdout).toContain(
+      'doctor: no problem found (7 passed, 0 failed, 1 warned, 0 skipped)',
+    );
+    expect((await listBucket(s3.client, BUCKET, 'generated/_doctor/')).size).toBe(0);
+  });
+
+  it('prints the checks in order as JSON', async () => {
+    const result = await runCommand(['doctor', '--json'], s3.env());
+    const report = JSON.parse(result.stdout) as DoctorReport;
+    expect(report.checks.map((check) => check.id)).toEqual([
+      'config',
+      'credentials',
+      'bucket',
+      'region',
+      'probe-put',
+      'probe-read',
+      'probe-delete',
+      'versioning',
+    ]);
+    expect(report).toMatchObject({ ok: true, summary: { pass: 7, warn: 1, fail: 0, skip: 0 } });
+    expect(find(report, 'credentials').data).toMatchObject({ kind: 'explicit-keys' });
+  });
+
+  it('fails with --strict, where the versioning warning counts', async () => {
+    const result = await runCommand(['doctor', '--strict'], s3.env());
+    expect(result.code).toBe(1);
+  });
+
+  it('fails for a wrong bucket, with the fix, and skips what needs the bucket', async () => {
+    const result = await runCommand(
+      ['doctor', '--json'],
+      s3.env({ S3_BUCKET_NAME: 'autobio-typo' }),
+    );
+    const report = JSON.parse(result.stdout) as DoctorReport;
+    expect(result.code).toBe(1);
+    expect(statuses(report)).toMatchObject({
+      config: 'pass',
+      credentials: 'pass',
+      bucket: 'fail',
+      region: 'skip',
+      'probe-put': 'skip',
+      versioning: 'skip',
+    });
+    expect(find(report, 'bucket').fix).toBe(
+      'Bucket "autobio-typo" does not exist. Check S3_BUCKET_NAME, or deploy the environment\'s ' +
+        'stack (pnpm cdk deploy) to create it.',
+    );
+  });
+
+  it('fails for missing permissions, naming the unknown key and the actions to grant', async () => {
+    const result = await runCommand(
+      ['doctor', '--json'],
+      s3.env({ BACKEND_AWS_KEY: 'AKIAUNKNOWN000000000' }),
+    );
+    const report = JSON.parse(result.stdout) as DoctorReport;
+    expect(result.code).toBe(1);
+    expect(statuses(report)).toMatchObject({
+      bucket: 'fail',
+      'probe-put': 'fail',
+      'probe-read': 'skip',
+    });
+    expect(find(report, 'bucket').fix).toContain(`Grant s3:ListBucket on arn:aws:s3:::${BUCKET}`);
+    expect(find(report, 'probe-put').detail).toContain('InvalidAccessKeyId (HTTP 403)');
+    expect(find(report, 'probe-put').fix).toContain(
+      'S3 does not know the access key id AKIA…0000: check BACKEND_AWS_KEY',
+    );
+  });
+
+  it.each([
+    ['S3_BUCKET_NAME', { S3_BUCKET_NAME: 'Auto_Bio' }, 'is not a valid S3 bucket name'],
+    ['S3_BUCKET_NAME', { S3_BUCKET_NAME: undefined }, 'is not set. Set it'],
+    ['S3_CLIENT_REGION', { S3_CLIENT_REGION: 'useast1' }, 'is not an AWS region name'],
+    [
+      'BACKEND_AWS_SECRET',
+      { BACKEND_AWS_SECRET: undefined },
+      'Set both BACKEND_AWS_KEY and BACKEND_AWS_SECRET',
+    ],
+    ['S3_ENDPOINT', { S3_ENDPOINT: 'localhost:4569' }, 'is not an http(s) URL'],
+    ['S3_GENERATED_PREFIX', { S3_GENERATED_PREFIX: 'generated' }, 'it must end in "/"'],
+  ])('fails for bad config in %s, naming it and the fix', async (variable, overrides, fix) => {
+    const result = await runCommand(['doctor', '--json'], s3.env(overrides));
+    const report = JSON.parse(result.stdout) as DoctorReport;
+    expect(result.code).toBe(1);
+    expect(find(report, 'config')).toMatchObject({ status: 'fail', data: { variable } });
+    expect(find(report, 'config').fix).toContain(fix);
+    expect(report.checks.slice(1).every((check) => check.status === 'skip')).toBe(true);
+  });
+
+  it('fails with the fix when the endpoint cannot be reached', async () => {
+    const result = await runCommand(
+      ['doctor'],
+      s3.env({ S3_ENDPOINT: 'http://127.0.0.1:9', S3_MAX_ATTEMPTS: '1' }),
+    );
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(/FAIL {2}bucket reachable +S3 could not be reached/);
+    expect(result.stdout).toContain('fix: Check S3_ENDPOINT (http://127.0.0.1:9)');
+  });
+
+  it('checks an S3 URI given by the illustration-gen service', async () => {
+    const own = await runCommand(
+      ['doctor', '--s3-uri', `s3://${BUCKET}/generated/memory/u1/0001-a.png`],
+      s3.env(),
+    );
+    expect(own.stdout).toMatch(/PASS {2}external S3 URI/);
+    const foreign = await runCommand(
+      ['doctor', '--s3-uri', 's3://sdxl-scratch/generated/memory/u1/0001-a.png'],
+      s3.env(),
+    );
+    expect(foreign.code).toBe(1);
+    expect(foreign.stdout).toContain(
+      `fix: Configure the illustration-gen service with S3_BUCKET_NAME=${BUCKET}`,
+    );
+  });
+
+  it('runs as the installed command from any directory, with the same exit code', async () => {
+    const result = await runBin(
+      ['doctor', '--json'],
+      s3.env({ S3_BUCKET_NAME: 'autobio-typo' }),
+      tmpdir(),
+    );
+    expect(result.code).toBe(1);
+    expect((JSON.parse(result.stdout) as DoctorReport).ok).toBe(false);
+    expect(result.stderr).toBe('');
+  });
+});
+
+describe('doctor against an S3 endpoint that redirects to another region', () => {
+  let redirecting: Server;
+  let endpoint: string;
+
+  beforeAll(async () => {
+    // Answers as S3 does for a bucket in eu-west-1 asked through another region: 301, with
+    // the bucket's region in a header (HEAD has no body) and in a PermanentRedirect error.
+    redirecting = createServer((request, response) => {
+      response.writeHead(301, {
+        'x-amz-bucket-region': 'eu-west-1',
+        'content-type': 'application/xml',
+      });
+      response.end(
+        request.method === 'HEAD'
+          ? undefined
+          : '<?xml version="1.0" encoding="UTF-8"?><Error><Code>PermanentRedirect</Code>' +
+              '<Message>The bucket you are attempting to access must be addressed using the specified endpoint.</Message>' +
+              `<Bucket>${BUCKET}</Bucket><Endpoint>${BUCKET}.s3.eu-west-1.amazonaws.com</Endpoint></Error>`,
+      );
+    });
+    await new Promise<void>((resolve) => redirecting.listen(0, '127.0.0.1', resolve));
+    endpoint = `http://127.0.0.1:${(redirecting.address() as AddressInfo).port}`;
+  });
+  afterAll(() => {
+    redirecting?.close();
+  });
+
+  it('fails the region check and names the region to set', async () => {
+    const result = await runCommand(['doctor', '--json'], s3.env({ S3_ENDPOINT: endpoint }));
+    const report = JSON.parse(result.stdout) as DoctorReport;
+    expect(result.code).toBe(1);
+    expect(statuses(report)).toMatchObject({ bucket: 'pass', region: 'fail', 'probe-put': 'skip' });
+    expect(find(report, 'region').detail).toBe(
+      'The bucket is in eu-west-1 (from HeadBucket), but S3_CLIENT_REGION is us-east-1.',
+    );
+    expect(find(report, 'region').fix).toContain('Set S3_CLIENT_REGION=eu-west-1.');
+  });
+});
