@@ -117,6 +117,14 @@ function assertPageSize(name: string, value: number): number {
   return value;
 }
 
+/**
+ * A key as x-amz-copy-source wants it: URL-encoded, with `/` kept. `encodeURI` alone leaves
+ * `+`, `?` and `#`, which S3 would read as a space, a query and a fragment.
+ */
+function encodeCopySourceKey(key: string): string {
+  return encodeURI(key).replace(/[+?#]/g, encodeURIComponent);
+}
+
 function encodeCursor(key: string): string {
   return Buffer.from(key, 'utf8').toString('base64url');
 }
@@ -410,7 +418,7 @@ export class S3Storage {
     );
     const first = response.Contents?.[0];
     if (first?.Key !== key) return undefined;
-    return { key, sizeBytes: first.Size ?? 0, lastModified: first.LastModified };
+    return { key, sizeBytes: first.Size ?? 0, lastModified: first.LastModified, etag: first.ETag };
   }
 
   /** Whether an object exists at the key (see {@link findObject}). */
@@ -435,7 +443,7 @@ export class S3Storage {
         new CopyObjectCommand({
           Bucket: this.config.bucketName,
           Key: destinationKey,
-          CopySource: `${this.config.bucketName}/${encodeURI(sourceKey)}`,
+          CopySource: `${this.config.bucketName}/${encodeCopySourceKey(sourceKey)}`,
           MetadataDirective: 'COPY',
         }),
       ),
@@ -457,6 +465,7 @@ export class S3Storage {
               key: object.Key,
               sizeBytes: object.Size ?? 0,
               lastModified: object.LastModified,
+              etag: object.ETag,
             };
           }
         }

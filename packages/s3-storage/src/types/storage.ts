@@ -91,6 +91,7 @@ export interface ListedObject {
   readonly key: string;
   readonly sizeBytes: number;
   readonly lastModified: Date | undefined;
+  readonly etag: string | undefined;
 }
 
 /** Options for writing an object. */

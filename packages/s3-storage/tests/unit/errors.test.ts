@@ -1,4 +1,5 @@
 import {
+  CopyObjectCommand,
   GetObjectCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
@@ -119,6 +120,16 @@ describe('errors S3 answers with', () => {
     const error = await storage.putObject('stubs/a.png', 'x').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(BucketNotFoundError);
     expect((error as Error).message).toContain('Check S3_BUCKET_NAME');
+  });
+
+  it('encodes the copy source so that +, ? and # stay part of the key', async () => {
+    s3.on(CopyObjectCommand).resolves({});
+    await storage.copyObject('stubs/a+b?c#d e.png', 'generated/memory/u/x.png');
+    expect(s3.commandCalls(CopyObjectCommand)[0]?.args[0].input).toMatchObject({
+      CopySource: 'auto-bio-illustrations/stubs/a%2Bb%3Fc%23d%20e.png',
+      Key: 'generated/memory/u/x.png',
+      MetadataDirective: 'COPY',
+    });
   });
 
   it('passes unknown errors through untouched', async () => {
