@@ -86,3 +86,27 @@ export const AREA_OBJECT_ACTIONS = [
 
 /** Listing actions the helper may give, on the bucket with an `s3:prefix` condition only. */
 export const AREA_LIST_ACTIONS = ['s3:ListBucket', 's3:ListBucketVersions'] as const;
+
+/**
+ * The longest a function behind the HTTP API may run, in seconds: API Gateway gives up on an
+ * integration after 30 s, so an answer later than this would never reach the caller.
+ */
+export const MAX_FUNCTION_TIMEOUT_SECONDS = 29;
+
+/** The retention periods CloudWatch Logs accepts, in days. */
+export const CLOUDWATCH_LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288,
+  3653,
+] as const;
+
+/**
+ * The JWT issuer of an environment with none configured. The `.invalid` top-level domain never
+ * resolves (RFC 2606), so no token can come from it: the API refuses every request until the
+ * real issuer is set.
+ */
+export function placeholderJwtIssuer(environment: string): string {
+  return `https://jwt-issuer-not-configured.invalid/${CONTEXT_NAMESPACE}-${environment}`;
+}
+
+/** The JWT audience that goes with {@link placeholderJwtIssuer}. */
+export const PLACEHOLDER_JWT_AUDIENCE = 'autobio-storage-api';

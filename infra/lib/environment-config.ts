@@ -1,4 +1,9 @@
 import {
+  DEFAULT_ILLUSTRATION_GEN_TIMEOUT_MS,
+  LAMBDA_TIME_RESERVE_MS,
+  MAX_ILLUSTRATION_GEN_TIMEOUT_MS,
+} from '@autobio/functions';
+import {
   browserCorsRules,
   ConfigurationError,
   type KeyPrefixes,
@@ -10,11 +15,15 @@ import { KeyLayout, STORAGE_AREAS } from '@autobio/s3-storage/key-layout';
 import {
   ACCOUNT_REGIONAL_NAMESPACE_UNSUPPORTED_REGIONS,
   ARCHIVE_ACCESS_DAYS_RANGE,
+  CLOUDWATCH_LOG_RETENTION_DAYS,
   CONTEXT_NAMESPACE,
   DEEP_ARCHIVE_ACCESS_DAYS_RANGE,
   ENVIRONMENT_NAMES,
   FALLBACK_REGION,
   INTELLIGENT_TIERING_AREAS,
+  MAX_FUNCTION_TIMEOUT_SECONDS,
+  PLACEHOLDER_JWT_AUDIENCE,
+  placeholderJwtIssuer,
   STACK_NAME_PREFIX,
 } from './constants.ts';
 import {
@@ -27,11 +36,15 @@ import {
 } from './context-values.ts';
 import { InfraConfigError } from './errors.ts';
 import type {
+  ApiAuthConfig,
+  ApiConfig,
   ArchiveTiersConfig,
   BucketRemoval,
   EnvironmentConfig,
   EnvironmentName,
+  IllustrationGenMode,
   IllustrationGenPrincipal,
+  IllustrationGenServiceConfig,
   IllustrationGenTrust,
   ReplicationConfig,
 } from './types/config.ts';
@@ -44,6 +57,13 @@ export interface EnvironmentDefaults {
   readonly noncurrentVersionsToRetain: number;
   readonly accessLogRetentionDays: number;
   readonly corsOrigins: readonly string[];
+  /** Days the functions' logs and the API's access logs are kept. */
+  readonly apiLogRetentionDays: number;
+  /**
+   * How illustrations are made when `illustrationGenMode` is not set: always from a stub, or by
+   * the service when `illustrationGenUrl` is set (and from a stub otherwise).
+   */
+  readonly illustrationGenMode: 'stub' | 'service-if-url';
 }
 
 /**
@@ -58,6 +78,8 @@ export const ENVIRONMENT_DEFAULTS: Readonly<Record<EnvironmentName, EnvironmentD
     noncurrentVersionsToRetain: 1,
     accessLogRetentionDays: 14,
     corsOrigins: ['http://localhost:5173', 'http://localhost:3000'],
+    apiLogRetentionDays: 7,
+    illustrationGenMode: 'stub',
   },
   dev: {
     removal: 'destroy',
@@ -66,6 +88,8 @@ export const ENVIRONMENT_DEFAULTS: Readonly<Record<EnvironmentName, EnvironmentD
     noncurrentVersionsToRetain: 3,
     accessLogRetentionDays: 90,
     corsOrigins: ['http://localhost:5173'],
+    apiLogRetentionDays: 30,
+    illustrationGenMode: 'stub',
   },
   prod: {
     removal: 'retain',
@@ -74,6 +98,8 @@ export const ENVIRONMENT_DEFAULTS: Readonly<Record<EnvironmentName, EnvironmentD
     noncurrentVersionsToRetain: 5,
     accessLogRetentionDays: 365,
     corsOrigins: [],
+    apiLogRetentionDays: 90,
+    illustrationGenMode: 'service-if-url',
   },
 };
 
@@ -87,6 +113,9 @@ export const SHARED_DEFAULTS = {
   replication: false,
   cdn: false,
   illustrationGenPrincipal: 'this-account',
+  illustrationGenTimeoutMs: DEFAULT_ILLUSTRATION_GEN_TIMEOUT_MS,
+  apiThrottleRateLimit: 50,
+  apiThrottleBurstLimit: 100,
 } as const;
 
 /**
@@ -120,6 +149,14 @@ export const CONTEXT_SETTINGS = [
   'replicationRegion',
   'replicaBucketNamePrefix',
   'cdn',
+  'jwtIssuer',
+  'jwtAudience',
+  'illustrationGenUrl',
+  'illustrationGenMode',
+  'illustrationGenTimeoutMs',
+  'apiThrottleRateLimit',
+  'apiThrottleBurstLimit',
+  'apiLogRetentionDays',
 ] as const;
 
 /** One setting of {@link CONTEXT_SETTINGS}. */
@@ -293,6 +330,7 @@ export function loadEnvironmentConfig(
     transferAcceleration,
     replication: readReplication(name, context, region),
     cdn,
+    api: readApi(name, context),
   };
 }
 
@@ -624,4 +662,159 @@ function readReplication(
       replicaRegion,
     ),
   };
+}
+
+/**
+ * The longest `illustrationGenTimeoutMs`: the generate function runs at most
+ * {@link MAX_FUNCTION_TIMEOUT_SECONDS}, and the handler keeps back its reserve to answer 504 in time.
+ */
+export const MAX_ILLUSTRATION_GEN_TIMEOUT_SETTING_MS = Math.min(
+  MAX_ILLUSTRATION_GEN_TIMEOUT_MS,
+  MAX_FUNCTION_TIMEOUT_SECONDS * 1000 - LAMBDA_TIME_RESERVE_MS,
+);
+
+function readApi(name: EnvironmentName, context: Readonly<Record<string, unknown>>): ApiConfig {
+  const key = (setting: ContextSetting) => contextKey(name, setting);
+  const raw = (setting: ContextSetting) => context[key(setting)];
+  const retentionKey = key('apiLogRetentionDays');
+  const logRetentionDays =
+    readInteger(retentionKey, raw('apiLogRetentionDays'), { min: 1, max: 3653 }) ??
+    ENVIRONMENT_DEFAULTS[name].apiLogRetentionDays;
+  if (!(CLOUDWATCH_LOG_RETENTION_DAYS as readonly number[]).includes(logRetentionDays)) {
+    throw new InfraConfigError(
+      retentionKey,
+      raw('apiLogRetentionDays'),
+      `CloudWatch Logs keeps logs for one of ${CLOUDWATCH_LOG_RETENTION_DAYS.join(', ')} days, ` +
+        `not ${logRetentionDays}. ${howToSet(retentionKey, 30)}`,
+    );
+  }
+  return {
+    auth: readApiAuth(name, context),
+    throttleRateLimit:
+      readInteger(key('apiThrottleRateLimit'), raw('apiThrottleRateLimit'), {
+        min: 1,
+        max: 10_000,
+      }) ?? SHARED_DEFAULTS.apiThrottleRateLimit,
+    throttleBurstLimit:
+      readInteger(key('apiThrottleBurstLimit'), raw('apiThrottleBurstLimit'), {
+        min: 1,
+        max: 5_000,
+      }) ?? SHARED_DEFAULTS.apiThrottleBurstLimit,
+    logRetentionDays,
+    illustrationGen: readIllustrationGenService(name, context),
+  };
+}
+
+function readApiAuth(
+  name: EnvironmentName,
+  context: Readonly<Record<string, unknown>>,
+): ApiAuthConfig {
+  const issuerKey = contextKey(name, 'jwtIssuer');
+  const audienceKey = contextKey(name, 'jwtAudience');
+  const issuerExample = 'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Example';
+  const audienceExample = ['1example23456789'];
+  const issuer = readString(issuerKey, context[issuerKey], issuerExample);
+  const audience = readStringList(audienceKey, context[audienceKey], audienceExample);
+  if (issuer === undefined) {
+    if (audience !== undefined && audience.length > 0) {
+      throw new InfraConfigError(
+        audienceKey,
+        context[audienceKey],
+        `is set but ${issuerKey} is not: an audience means nothing without the issuer of its ` +
+          `tokens. ${howToSet(issuerKey, issuerExample)}`,
+      );
+    }
+    return {
+      issuer: placeholderJwtIssuer(name),
+      audience: [PLACEHOLDER_JWT_AUDIENCE],
+      placeholder: true,
+    };
+  }
+  let url: URL | undefined;
+  try {
+    url = new URL(issuer);
+  } catch {
+    url = undefined;
+  }
+  if (url?.protocol !== 'https:' || url.username || url.password || url.search || url.hash) {
+    throw new InfraConfigError(
+      issuerKey,
+      context[issuerKey],
+      `"${issuer}" is not a token issuer API Gateway can use: give the identity provider's https ` +
+        "URL exactly as in its tokens' iss claim, with no user, query or fragment (API Gateway " +
+        `reads its keys from <issuer>/.well-known/openid-configuration). ${howToSet(issuerKey, issuerExample)}`,
+    );
+  }
+  if (audience === undefined || audience.length === 0) {
+    throw new InfraConfigError(
+      audienceKey,
+      context[audienceKey],
+      `is required with ${issuerKey}: list the app client ids (or API identifiers) the tokens ` +
+        `are issued for; API Gateway refuses any other. ${howToSet(audienceKey, audienceExample)}`,
+    );
+  }
+  const bad = audience.find((item) => /\s|\*/.test(item));
+  if (bad !== undefined) {
+    throw new InfraConfigError(
+      audienceKey,
+      context[audienceKey],
+      `"${bad}" is not an audience: use the exact client id or API identifier, with no spaces or ` +
+        `wildcards. ${howToSet(audienceKey, audienceExample)}`,
+    );
+  }
+  return { issuer, audience: [...new Set(audience)], placeholder: false };
+}
+
+function readIllustrationGenService(
+  name: EnvironmentName,
+  context: Readonly<Record<string, unknown>>,
+): IllustrationGenServiceConfig {
+  const urlKey = contextKey(name, 'illustrationGenUrl');
+  const modeKey = contextKey(name, 'illustrationGenMode');
+  const timeoutKey = contextKey(name, 'illustrationGenTimeoutMs');
+  const urlExample = 'https://illustration-gen.example.com/generate';
+  const url = readString(urlKey, context[urlKey], urlExample);
+  if (url !== undefined) {
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(url);
+    } catch {
+      parsed = undefined;
+    }
+    const schemes = name === 'prod' ? ['https:'] : ['https:', 'http:'];
+    if (!parsed || !schemes.includes(parsed.protocol)) {
+      throw new InfraConfigError(
+        urlKey,
+        context[urlKey],
+        `"${url}" is not ${name === 'prod' ? 'an https' : 'an http(s)'} URL${
+          name === 'prod' ? ' (prod sends subject images to it, so only over TLS)' : ''
+        }. ${howToSet(urlKey, urlExample)}`,
+      );
+    }
+    if (parsed.username || parsed.password) {
+      throw new InfraConfigError(
+        urlKey,
+        '<redacted>',
+        'must not contain a user name or password: the URL is a plain environment variable of the ' +
+          'function and appears in its logs. Authorize the service by network or IAM instead.',
+      );
+    }
+  }
+  const givenMode = readChoice<IllustrationGenMode>(modeKey, context[modeKey], ['stub', 'service']);
+  const defaultMode = ENVIRONMENT_DEFAULTS[name].illustrationGenMode;
+  const mode = givenMode ?? (defaultMode === 'service-if-url' && url ? 'service' : 'stub');
+  if (mode === 'service' && url === undefined) {
+    throw new InfraConfigError(
+      modeKey,
+      context[modeKey],
+      `is "service" but ${urlKey} is not set. Set it to the illustration-gen service's URL, or ` +
+        `set ${modeKey} to "stub". ${howToSet(urlKey, urlExample)}`,
+    );
+  }
+  const timeoutMs =
+    readInteger(timeoutKey, context[timeoutKey], {
+      min: 1,
+      max: MAX_ILLUSTRATION_GEN_TIMEOUT_SETTING_MS,
+    }) ?? SHARED_DEFAULTS.illustrationGenTimeoutMs;
+  return { mode, url, timeoutMs, modeSource: givenMode === undefined ? 'default' : 'setting' };
 }

@@ -23,3 +23,11 @@ export class StorageGrantError extends Error {
     this.name = new.target.name;
   }
 }
+
+/** A function was given settings the project's functions do not allow. */
+export class FunctionSettingsError extends Error {
+  public constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}

@@ -11,10 +11,18 @@ export {
   type LoadEnvironmentConfigOptions,
   loadAllEnvironmentConfigs,
   loadEnvironmentConfig,
+  MAX_ILLUSTRATION_GEN_TIMEOUT_SETTING_MS,
   SHARED_DEFAULTS,
   stackNameFor,
 } from './environment-config.ts';
 export * from './errors.ts';
+export {
+  ESM_REQUIRE_BANNER,
+  FUNCTION_BUNDLE_SETTINGS,
+  FUNCTION_NODE_MAJOR_VERSION,
+  FUNCTION_NODE_OPTIONS,
+  functionEsbuildOptions,
+} from './function-bundling.ts';
 export { FunctionRole, type FunctionRoleProps } from './function-role.ts';
 export { GeneratedCdn, type GeneratedCdnProps } from './generated-cdn.ts';
 export {
@@ -36,6 +44,12 @@ export {
 } from './replica-stack.ts';
 export { bucketRemovalProps, secureBucketProps } from './secure-bucket.ts';
 export {
+  ROUTE_MEMORY_SIZE_MB,
+  StorageApi,
+  type StorageApiIllustrationGenProps,
+  type StorageApiProps,
+} from './storage-api.ts';
+export {
   addEnvironmentStacks,
   type BuildStorageAppOptions,
   buildStorageApp,
@@ -46,6 +60,14 @@ export {
   StorageBucket,
   type StorageBucketProps,
 } from './storage-bucket.ts';
+export {
+  DEFAULT_FUNCTION_MEMORY_SIZE_MB,
+  FUNCTION_ARCHITECTURE,
+  FUNCTION_RUNTIME,
+  functionBundlingOptions,
+  StorageFunction,
+  type StorageFunctionProps,
+} from './storage-function.ts';
 export { StorageStack, type StorageStackProps } from './storage-stack.ts';
 export type * from './types/area-access.ts';
 export type * from './types/config.ts';

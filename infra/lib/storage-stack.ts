@@ -1,5 +1,6 @@
+import { ROUTES, type RouteDefinition } from '@autobio/functions';
 import { KeyLayout } from '@autobio/s3-storage/key-layout';
-import { Annotations, CfnOutput, Stack, type StackProps, Tags } from 'aws-cdk-lib';
+import { Annotations, CfnOutput, RemovalPolicy, Stack, type StackProps, Tags } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Bucket, type IBucket } from 'aws-cdk-lib/aws-s3';
 import { StringParameter } from 'aws-cdk-lib/aws-ssm';
@@ -10,6 +11,7 @@ import { contextKey } from './environment-config.ts';
 import { GeneratedCdn } from './generated-cdn.ts';
 import { IllustrationGenRole } from './illustration-gen-role.ts';
 import { accountRegionalBucketName } from './replica-stack.ts';
+import { StorageApi } from './storage-api.ts';
 import { StorageBucket } from './storage-bucket.ts';
 import type { EnvironmentConfig } from './types/config.ts';
 
@@ -17,12 +19,14 @@ import type { EnvironmentConfig } from './types/config.ts';
 export interface StorageStackProps extends StackProps {
   /** The environment's validated configuration (see `loadEnvironmentConfig`). */
   readonly config: EnvironmentConfig;
+  /** The API's routes, one function each. @default ROUTES of `@autobio/functions` */
+  readonly routes?: readonly RouteDefinition[];
 }
 
 /**
  * One environment's storage: the bucket with its log bucket and rules, the illustration-gen
- * role, the opt-in enhancements, and the SSM parameters and outputs external services read.
- * The functions stack code of the next issue builds on `storage`, `keyLayout` and `config`.
+ * role, the opt-in enhancements, the SSM parameters and outputs external services read, and
+ * the HTTP API whose functions (one per route of `@autobio/functions`) use the bucket.
  */
 export class StorageStack extends Stack {
   /** The environment's configuration. */
@@ -39,12 +43,14 @@ export class StorageStack extends Stack {
   public readonly cdn?: GeneratedCdn;
   /** The replica bucket in the replica region. @default - none unless `replication` */
   public readonly replicaBucket?: IBucket;
+  /** The HTTP API and its functions. */
+  public readonly api: StorageApi;
 
   public constructor(scope: Construct, id: string, props: StorageStackProps) {
     const { config } = props;
     super(scope, id, {
       stackName: config.stackName,
-      description: `AutoBio image storage (${config.name}): the S3 bucket, its logs and roles.`,
+      description: `AutoBio image storage (${config.name}): the S3 bucket, its logs and roles, and its HTTP API.`,
       terminationProtection: config.terminationProtection,
       ...props,
       env: { account: config.account, region: config.region },
@@ -95,6 +101,22 @@ export class StorageStack extends Stack {
       });
     }
 
+    const { api } = config;
+    this.api = new StorageApi(this, 'Api', {
+      storage: this.storage,
+      routes: props.routes ?? ROUTES,
+      apiName: `${config.stackName}-storage-api`,
+      jwtIssuer: api.auth.issuer,
+      jwtAudience: api.auth.audience,
+      corsOrigins: config.corsOrigins,
+      illustrationGen: api.illustrationGen,
+      throttleRateLimit: api.throttleRateLimit,
+      throttleBurstLimit: api.throttleBurstLimit,
+      logRetention: api.logRetentionDays as RetentionDays,
+      logRemovalPolicy: config.removal === 'destroy' ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
+    });
+    this.annotateApiSettings();
+
     if (config.corsOrigins.length === 0) {
       Annotations.of(this).addWarningV2(
         'autobio:noCorsOrigins',
@@ -111,6 +133,28 @@ export class StorageStack extends Stack {
       this,
       config.removal === 'destroy' ? RetentionDays.ONE_WEEK : RetentionDays.ONE_MONTH,
     );
+  }
+
+  // Unset settings that leave the API unusable (fail closed) or serving stubs.
+  private annotateApiSettings(): void {
+    const { name, api } = this.config;
+    if (api.auth.placeholder) {
+      const message =
+        `The ${name} API has no JWT issuer, so it refuses every request (401). Set ` +
+        `${contextKey(name, 'jwtIssuer')} and ${contextKey(name, 'jwtAudience')} to the identity ` +
+        'provider of the web app (for example a Cognito user pool and its app client id).';
+      if (name === 'prod') Annotations.of(this.api).addWarningV2('autobio:noJwtIssuer', message);
+      else Annotations.of(this.api).addInfo(message);
+    }
+    const { mode, modeSource } = api.illustrationGen;
+    if (name === 'prod' && mode === 'stub' && modeSource === 'default') {
+      Annotations.of(this.api).addWarningV2(
+        'autobio:illustrationGenStub',
+        `The ${name} API copies stub images instead of generating illustrations: set ` +
+          `${contextKey(name, 'illustrationGenUrl')} to the illustration-gen service's URL ` +
+          `(or set ${contextKey(name, 'illustrationGenMode')} to "stub" to mean it).`,
+      );
+    }
   }
 
   // The spec's "External Services": the same bucket, region and role for everyone.
@@ -145,6 +189,10 @@ export class StorageStack extends Stack {
       });
       new CfnOutput(this, id, { value, description });
     }
+    new CfnOutput(this, 'ApiUrl', {
+      value: this.api.url,
+      description: 'The storage HTTP API: send requests with Authorization: Bearer <JWT>.',
+    });
     if (this.cdn) {
       new CfnOutput(this, 'CdnDomainName', {
         value: this.cdn.distribution.distributionDomainName,

@@ -58,6 +58,17 @@ describe('loadEnvironmentConfig defaults', () => {
       transferAcceleration: false,
       replication: undefined,
       cdn: false,
+      api: {
+        auth: {
+          issuer: 'https://jwt-issuer-not-configured.invalid/autobio-local',
+          audience: ['autobio-storage-api'],
+          placeholder: true,
+        },
+        throttleRateLimit: 50,
+        throttleBurstLimit: 100,
+        logRetentionDays: 7,
+        illustrationGen: { mode: 'stub', url: undefined, timeoutMs: 25_000, modeSource: 'default' },
+      },
     });
   });
 
@@ -528,5 +539,195 @@ describe('loadEnvironmentConfig validation', () => {
       () => load('dev', { 'autobio:dev:corsOrigins': '[https://x' }),
       'autobio:dev:corsOrigins',
     );
+  });
+});
+
+const ISSUER = 'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Example';
+const SERVICE_URL = 'https://illustration-gen.example.com/generate';
+
+describe('loadEnvironmentConfig API settings', () => {
+  it.each([
+    ['dev', 30],
+    ['prod', 90],
+  ] as const)('keeps the %s API logs %i days by default', (name, days) => {
+    expect(load(name).api.logRetentionDays).toBe(days);
+  });
+
+  it('takes the JWT issuer and audience exactly as given, without duplicates', () => {
+    const { auth } = load('prod', {
+      'autobio:prod:jwtIssuer': `${ISSUER} `,
+      'autobio:prod:jwtAudience': 'client-a,client-b,client-a',
+    }).api;
+
+    expect(auth).toEqual({
+      issuer: ISSUER,
+      audience: ['client-a', 'client-b'],
+      placeholder: false,
+    });
+  });
+
+  it('uses a placeholder issuer that can never sign a token when none is set', () => {
+    const { auth } = load('prod').api;
+
+    expect(auth.placeholder).toBe(true);
+    expect(new URL(auth.issuer).hostname.endsWith('.invalid')).toBe(true);
+  });
+
+  it('makes illustrations from stubs in dev even when a service URL is set', () => {
+    const { illustrationGen } = load('dev', { 'autobio:dev:illustrationGenUrl': SERVICE_URL }).api;
+
+    expect(illustrationGen).toMatchObject({ mode: 'stub', modeSource: 'default' });
+  });
+
+  it('calls the service in dev when the mode says so', () => {
+    const { illustrationGen } = load('dev', {
+      'autobio:dev:illustrationGenUrl': 'http://illustration-gen.internal:8080/generate',
+      'autobio:dev:illustrationGenMode': 'service',
+      'autobio:dev:illustrationGenTimeoutMs': '20000',
+    }).api;
+
+    expect(illustrationGen).toEqual({
+      mode: 'service',
+      url: 'http://illustration-gen.internal:8080/generate',
+      timeoutMs: 20_000,
+      modeSource: 'setting',
+    });
+  });
+
+  it('calls the service in prod as soon as its URL is set, and stubs without one', () => {
+    expect(
+      load('prod', { 'autobio:prod:illustrationGenUrl': SERVICE_URL }).api.illustrationGen,
+    ).toMatchObject({ mode: 'service', url: SERVICE_URL, modeSource: 'default' });
+    expect(load('prod').api.illustrationGen).toMatchObject({ mode: 'stub', modeSource: 'default' });
+  });
+
+  it('reads the stage throttling and the log retention', () => {
+    const { api } = load('dev', {
+      'autobio:dev:apiThrottleRateLimit': 200,
+      'autobio:dev:apiThrottleBurstLimit': '400',
+      'autobio:dev:apiLogRetentionDays': 14,
+    });
+
+    expect([api.throttleRateLimit, api.throttleBurstLimit, api.logRetentionDays]).toEqual([
+      200, 400, 14,
+    ]);
+  });
+
+  it.each([
+    ['not a URL', 'cognito'],
+    ['http', 'http://issuer.example.com'],
+    ['a query', `${ISSUER}?x=1`],
+    ['a user', 'https://user@issuer.example.com'],
+  ])('throws when the JWT issuer has %s', (_, issuer) => {
+    const message = configError(
+      () => load('dev', { 'autobio:dev:jwtIssuer': issuer, 'autobio:dev:jwtAudience': ['a'] }),
+      'autobio:dev:jwtIssuer',
+    );
+
+    expect(message).toContain(`"${issuer}" is not a token issuer`);
+  });
+
+  it('throws when the JWT issuer is set without an audience', () => {
+    const message = configError(
+      () => load('prod', { 'autobio:prod:jwtIssuer': ISSUER }),
+      'autobio:prod:jwtAudience',
+    );
+
+    expect(message).toContain('is required with autobio:prod:jwtIssuer');
+  });
+
+  it('throws when a JWT audience is set without an issuer', () => {
+    const message = configError(
+      () => load('prod', { 'autobio:prod:jwtAudience': ['client-a'] }),
+      'autobio:prod:jwtAudience',
+    );
+
+    expect(message).toContain('autobio:prod:jwtIssuer is not');
+  });
+
+  it('throws when a JWT audience has a wildcard', () => {
+    const message = configError(
+      () => load('dev', { 'autobio:dev:jwtIssuer': ISSUER, 'autobio:dev:jwtAudience': ['*'] }),
+      'autobio:dev:jwtAudience',
+    );
+
+    expect(message).toContain('"*" is not an audience');
+  });
+
+  it('throws when the illustration-gen URL is not a URL', () => {
+    const message = configError(
+      () => load('dev', { 'autobio:dev:illustrationGenUrl': 'illustration-gen:8080' }),
+      'autobio:dev:illustrationGenUrl',
+    );
+
+    expect(message).toContain('"illustration-gen:8080" is not an http(s) URL');
+  });
+
+  it('throws when prod would send subject images to an http URL', () => {
+    const message = configError(
+      () =>
+        load('prod', { 'autobio:prod:illustrationGenUrl': 'http://illustration-gen.example.com' }),
+      'autobio:prod:illustrationGenUrl',
+    );
+
+    expect(message).toContain('is not an https URL');
+  });
+
+  it('throws when the illustration-gen URL carries credentials, without repeating them', () => {
+    let error: unknown;
+    try {
+      load('dev', { 'autobio:dev:illustrationGenUrl': 'https://user:s3cret@gen.example.com/' });
+    } catch (caught) {
+      error = caught;
+    }
+
+    expect(error).toBeInstanceOf(InfraConfigError);
+    expect((error as InfraConfigError).message).toContain(
+      'must not contain a user name or password',
+    );
+    expect(
+      JSON.stringify([(error as InfraConfigError).message, (error as InfraConfigError).value]),
+    ).not.toContain('s3cret');
+  });
+
+  it('throws when the mode is service and no URL is set', () => {
+    const message = configError(
+      () => load('prod', { 'autobio:prod:illustrationGenMode': 'service' }),
+      'autobio:prod:illustrationGenMode',
+    );
+
+    expect(message).toContain('autobio:prod:illustrationGenUrl is not set');
+  });
+
+  it('throws when the mode is neither stub nor service', () => {
+    const message = configError(
+      () => load('dev', { 'autobio:dev:illustrationGenMode': 'sdxl' }),
+      'autobio:dev:illustrationGenMode',
+    );
+
+    expect(message).toContain('must be one of stub, service, got "sdxl"');
+  });
+
+  it.each([
+    ['illustrationGenTimeoutMs', 28_001, 'from 1 to 28000'],
+    ['illustrationGenTimeoutMs', 0, 'from 1 to 28000'],
+    ['apiThrottleRateLimit', 0, 'from 1 to 10000'],
+    ['apiThrottleBurstLimit', 5001, 'from 1 to 5000'],
+  ] as const)('throws when %s is %s', (setting, value, range) => {
+    const message = configError(
+      () => load('dev', { [`autobio:dev:${setting}`]: value }),
+      `autobio:dev:${setting}`,
+    );
+
+    expect(message).toContain(`must be a whole number ${range}, got ${value}`);
+  });
+
+  it('throws when the log retention is not one CloudWatch Logs offers', () => {
+    const message = configError(
+      () => load('dev', { 'autobio:dev:apiLogRetentionDays': 10 }),
+      'autobio:dev:apiLogRetentionDays',
+    );
+
+    expect(message).toContain('not 10');
   });
 });

@@ -16,6 +16,9 @@ const EVERYTHING_ON = {
   'autobio:prod:cdn': true,
   'autobio:prod:replication': true,
   'autobio:prod:corsOrigins': ['https://app.example.com'],
+  'autobio:prod:jwtIssuer': 'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Example',
+  'autobio:prod:jwtAudience': ['1example23456789'],
+  'autobio:prod:illustrationGenUrl': 'https://illustration-gen.example.com/generate',
   'autobio:local:serverAccessLogs': false,
 };
 

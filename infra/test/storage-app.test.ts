@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { buildStorageApp, InfraConfigError } from '../lib/index.ts';
-import { CDK_JSON_CONTEXT, newApp } from './helpers/app.ts';
+import { CDK_JSON_CONTEXT, newApp, SKIP_BUNDLING } from './helpers/app.ts';
 
 const infraDir = fileURLToPath(new URL('..', import.meta.url));
 
@@ -41,7 +41,8 @@ describe('the CDK app entry point', () => {
         env: {
           ...process.env,
           CDK_OUTDIR: outdir,
-          CDK_CONTEXT_JSON: JSON.stringify({ ...CDK_JSON_CONTEXT, ...context }),
+          // Bundling is tested once, in bundles.test.ts.
+          CDK_CONTEXT_JSON: JSON.stringify({ ...CDK_JSON_CONTEXT, ...SKIP_BUNDLING, ...context }),
           CDK_DEFAULT_ACCOUNT: '',
           CDK_DEFAULT_REGION: '',
         },
@@ -55,6 +56,9 @@ describe('the CDK app entry point', () => {
   it('writes a template for every environment', () => {
     const { status, files, stderr } = runBin({
       'autobio:prod:corsOrigins': ['https://app.example.com'],
+      'autobio:prod:jwtIssuer': 'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Example',
+      'autobio:prod:jwtAudience': ['1example23456789'],
+      'autobio:prod:illustrationGenUrl': 'https://illustration-gen.example.com/generate',
     });
 
     expect({ status, stderr }).toEqual({ status: 0, stderr: '' });

@@ -1,7 +1,7 @@
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { ENVIRONMENT_DEFAULTS, ENVIRONMENT_NAMES, type EnvironmentName } from '../lib/index.ts';
-import { arnWithSuffix, environmentStacks, logicalIdOf, onlyResource } from './helpers/app.ts';
+import { arnWithSuffix, environmentStacks, logicalIdOf } from './helpers/app.ts';
 
 // One synth per environment, shared by the assertions below.
 const built = Object.fromEntries(
@@ -330,22 +330,30 @@ describe.each(['local', 'dev'] as const)('the auto-delete provider of %s', (name
   const { template } = built[name];
 
   it('logs to its own log group with a retention instead of a managed policy', () => {
-    const provider = Object.entries(template.findResources('AWS::Lambda::Function'));
+    // The API's functions are the stack's other Lambda functions.
+    const provider = Object.keys(template.findResources('AWS::Lambda::Function')).filter((id) =>
+      id.startsWith('CustomS3AutoDeleteObjectsCustomResourceProviderHandler'),
+    );
     expect(provider).toHaveLength(1);
-    const [handlerId] = provider[0]!;
-    const logGroup = onlyResource(template, 'AWS::Logs::LogGroup');
+    const handlerId = provider[0]!;
+    const logGroups = Object.entries(
+      template.findResources('AWS::Logs::LogGroup', {
+        Properties: {
+          LogGroupName: { 'Fn::Join': ['', ['/aws/lambda/', { Ref: handlerId }]] },
+        },
+      }),
+    );
+    expect(logGroups).toHaveLength(1);
+    const [logGroupId, logGroup] = logGroups[0]!;
 
-    expect(logGroup.Properties).toMatchObject({
-      LogGroupName: { 'Fn::Join': ['', ['/aws/lambda/', { Ref: handlerId }]] },
-      RetentionInDays: 7,
-    });
+    expect(logGroup.Properties).toMatchObject({ RetentionInDays: 7 });
     template.hasResourceProperties('AWS::IAM::Policy', {
       PolicyDocument: {
         Statement: [
           {
             Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
             Effect: 'Allow',
-            Resource: { 'Fn::GetAtt': [logGroup.logicalId, 'Arn'] },
+            Resource: { 'Fn::GetAtt': [logGroupId, 'Arn'] },
           },
         ],
       },

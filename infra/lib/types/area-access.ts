@@ -1,3 +1,4 @@
+import type { StorageArea } from '@autobio/s3-storage';
 import type { KeyLayout } from '@autobio/s3-storage/key-layout';
 import type { AREA_LIST_ACTIONS, AREA_OBJECT_ACTIONS } from '../constants.ts';
 
@@ -14,4 +15,12 @@ export type StorageAction = AreaObjectAction | AreaListAction;
 export interface AreaAccessOptions {
   /** The key layout whose prefixes the areas name. @default defaultKeyLayout */
   readonly layout?: KeyLayout;
+}
+
+/** Exactly what one function may do in one area of the key layout. */
+export interface StorageAreaGrant {
+  /** The area; its prefix comes from the key layout. */
+  readonly area: StorageArea;
+  /** The exact actions (no wildcards). */
+  readonly actions: readonly StorageAction[];
 }

@@ -105,4 +105,48 @@ export interface EnvironmentConfig {
   readonly replication?: ReplicationConfig | undefined;
   /** A CloudFront distribution with origin access control for generated illustrations. @default false */
   readonly cdn: boolean;
+  /** The HTTP API, its authorizer and the functions' settings. */
+  readonly api: ApiConfig;
+}
+
+/** How `POST /illustrations/{kind}` makes an illustration. */
+export type IllustrationGenMode = 'stub' | 'service';
+
+/** The illustration-gen settings of the generate function. */
+export interface IllustrationGenServiceConfig {
+  /** `service` calls the service at `url`; `stub` copies a stub image. */
+  readonly mode: IllustrationGenMode;
+  /** The service's http(s) URL. @default - none: required in `service` mode */
+  readonly url?: string | undefined;
+  /** Milliseconds allowed to the service, at most the function timeout less its reserve. */
+  readonly timeoutMs: number;
+  /** Whether `mode` was set, or came from the environment's default. */
+  readonly modeSource: 'setting' | 'default';
+}
+
+/** The JWT authorizer of the HTTP API. */
+export interface ApiAuthConfig {
+  /** The token issuer (the `iss` claim), exactly as the identity provider writes it. */
+  readonly issuer: string;
+  /** The accepted `aud` (or, for Cognito access tokens, `client_id`) values. */
+  readonly audience: readonly string[];
+  /**
+   * True when no issuer is configured: `issuer` is then a `.invalid` placeholder that can never
+   * issue a token, so the API answers 401 to every request until one is set.
+   */
+  readonly placeholder: boolean;
+}
+
+/** The HTTP API in front of the functions. */
+export interface ApiConfig {
+  /** Who may call it. */
+  readonly auth: ApiAuthConfig;
+  /** Steady-state requests per second of the default stage. */
+  readonly throttleRateLimit: number;
+  /** Burst of requests of the default stage. */
+  readonly throttleBurstLimit: number;
+  /** Days the functions' logs and the API's access logs are kept (a CloudWatch Logs value). */
+  readonly logRetentionDays: number;
+  /** How illustrations are made. */
+  readonly illustrationGen: IllustrationGenServiceConfig;
 }

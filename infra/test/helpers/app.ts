@@ -13,9 +13,16 @@ export const CDK_JSON_CONTEXT: Readonly<Record<string, unknown>> = JSON.parse(
   readFileSync(new URL('../../../cdk.json', import.meta.url), 'utf8'),
 ).context;
 
-/** A CDK app with cdk.json's context plus `context`. */
+/**
+ * Skips asset bundling in every stack: NodejsFunction then neither runs esbuild nor hashes its
+ * output (its asset hash comes from the construct path and the bundling options instead). The
+ * one test that bundles for real overrides it.
+ */
+export const SKIP_BUNDLING: Readonly<Record<string, unknown>> = { 'aws:cdk:bundling-stacks': [] };
+
+/** A CDK app with cdk.json's context, no bundling, plus `context`. */
 export function newApp(context: Record<string, unknown> = {}): App {
-  return new App({ context: { ...CDK_JSON_CONTEXT, ...context } });
+  return new App({ context: { ...CDK_JSON_CONTEXT, ...SKIP_BUNDLING, ...context } });
 }
 
 /**
