@@ -55,9 +55,13 @@ const GENERATED = ['generated/memory/*', 'generated/subject/*'];
 
 /**
  * Everything each function may do on the bucket, written out: "<action> <resource>" for object
- * actions on `<bucket>/<resource>`, and the `s3:prefix` each `s3:ListBucket` is limited to.
+ * actions on `<bucket>/<resource>`, the `s3:prefix` each `s3:ListBucket` is limited to, and
+ * likewise for `s3:ListBucketVersions`.
  */
-const EXPECTED_ACCESS: Record<RouteKey, { objects: string[]; listPrefixes: string[] }> = {
+const EXPECTED_ACCESS: Record<
+  RouteKey,
+  { objects: string[]; listPrefixes: string[]; versionListPrefixes?: string[] }
+> = {
   'POST /uploads/subject': { objects: ['s3:PutObject subjects/*'], listPrefixes: [] },
   'POST /uploads/avatar': { objects: ['s3:PutObject avatars/*'], listPrefixes: [] },
   'GET /images/subject': {
@@ -77,8 +81,12 @@ const EXPECTED_ACCESS: Record<RouteKey, { objects: string[]; listPrefixes: strin
     listPrefixes: ['subjects/*', 'stubs/*', ...GENERATED],
   },
   'DELETE /me/data': {
-    objects: ['subjects/*', 'avatars/*', ...GENERATED].map((r) => `s3:DeleteObject ${r}`),
+    objects: ['subjects/*', 'avatars/*', ...GENERATED].flatMap((r) => [
+      `s3:DeleteObject ${r}`,
+      `s3:DeleteObjectVersion ${r}`,
+    ]),
     listPrefixes: ['subjects/*', 'avatars/*', ...GENERATED],
+    versionListPrefixes: ['subjects/*', 'avatars/*', ...GENERATED],
   },
 };
 
@@ -105,6 +113,7 @@ function bucketAccessOf(variant: Variant, roleId: string) {
   );
   const objects: string[] = [];
   const listPrefixes: string[] = [];
+  const versionListPrefixes: string[] = [];
   const other: unknown[] = [];
   for (const statement of policies.flatMap((p) => p.Properties.PolicyDocument.Statement)) {
     const actions: string[] = [statement.Action].flat();
@@ -115,11 +124,14 @@ function bucketAccessOf(variant: Variant, roleId: string) {
     if (
       keys === 'Action,Condition,Effect,Resource' &&
       onBucket &&
-      JSON.stringify(actions) === '["s3:ListBucket"]' &&
+      actions.length > 0 &&
+      actions.every((a) => a === 's3:ListBucket' || a === 's3:ListBucketVersions') &&
       Object.keys(statement.Condition).join() === 'StringLike' &&
       Object.keys(statement.Condition.StringLike).join() === 's3:prefix'
     ) {
-      listPrefixes.push(...statement.Condition.StringLike['s3:prefix']);
+      const prefixes: string[] = [statement.Condition.StringLike['s3:prefix']].flat();
+      if (actions.includes('s3:ListBucket')) listPrefixes.push(...prefixes);
+      if (actions.includes('s3:ListBucketVersions')) versionListPrefixes.push(...prefixes);
       continue;
     }
     const suffixes = targets.map((target) => {
@@ -142,7 +154,12 @@ function bucketAccessOf(variant: Variant, roleId: string) {
       other.push(statement);
     }
   }
-  return { objects: objects.sort(), listPrefixes: listPrefixes.sort(), other };
+  return {
+    objects: objects.sort(),
+    listPrefixes: listPrefixes.sort(),
+    versionListPrefixes: versionListPrefixes.sort(),
+    other,
+  };
 }
 
 describe.each(VARIANTS)('the %s API', (variant) => {
@@ -248,9 +265,14 @@ describe.each(VARIANTS)('the %s API', (variant) => {
       const logGroupId = fn.Properties.LoggingConfig.LogGroup.Ref as string;
       const access = bucketAccessOf(variant, roleId);
 
-      expect({ objects: access.objects, listPrefixes: access.listPrefixes }).toEqual({
+      expect({
+        objects: access.objects,
+        listPrefixes: access.listPrefixes,
+        versionListPrefixes: access.versionListPrefixes,
+      }).toEqual({
         objects: [...EXPECTED_ACCESS[routeKey].objects].sort(),
         listPrefixes: [...EXPECTED_ACCESS[routeKey].listPrefixes].sort(),
+        versionListPrefixes: [...(EXPECTED_ACCESS[routeKey].versionListPrefixes ?? [])].sort(),
       });
       expect(access.other).toEqual([
         {

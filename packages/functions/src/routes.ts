@@ -110,9 +110,13 @@ export const ROUTES: readonly RouteDefinition[] = [
     '/me/data',
     'Deletes every object of the caller under every prefix and reports the counts per prefix.',
     [
-      // deleteUserData finds the two single keys by listing them (see findObject), then deletes.
-      ...grant(['subjects', 'avatars'], ['s3:ListBucket', 's3:DeleteObject']),
-      ...grant(GENERATED_AREAS, ['s3:ListBucket', 's3:DeleteObject']),
+      // deleteUserData({ allVersions: true }) lists and deletes every version and delete marker
+      // (ListBucketVersions, DeleteObjectVersion); on a store without versioning it lists the
+      // current objects and deletes them (ListBucket, DeleteObject).
+      ...grant(
+        ['subjects', 'avatars', ...GENERATED_AREAS],
+        ['s3:ListBucket', 's3:ListBucketVersions', 's3:DeleteObject', 's3:DeleteObjectVersion'],
+      ),
     ],
   ),
 ];

@@ -1,5 +1,5 @@
 import { GENERATED_KINDS } from '@autobio/s3-storage';
-import { z } from 'zod';
+import * as z from 'zod';
 import { MAX_LIST_LIMIT, MAX_PROMPT_LENGTH } from './constants.ts';
 
 /** Body of `POST /uploads/subject` and `POST /uploads/avatar`. */

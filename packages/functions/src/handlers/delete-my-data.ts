@@ -4,12 +4,13 @@ import type { DeleteMyDataResponse } from '../types/api.ts';
 
 /**
  * `DELETE /me/data`: deletes every object of the caller under every prefix, for account
- * deletion, and reports the count per prefix. Idempotent: a second call reports zeros.
+ * deletion, and reports the count per prefix. Every version goes too, so the versioned bucket
+ * keeps nothing of the caller. Idempotent: a second call reports zeros.
  */
 export const handler = createRouteHandler({
   route: 'delete-my-data',
   async handle({ userId }) {
-    const deleted = await s3Client.deleteUserData(userId);
+    const deleted = await s3Client.deleteUserData(userId, { allVersions: true });
     const body: DeleteMyDataResponse = {
       deleted,
       total: Object.values(deleted).reduce((sum, count) => sum + count, 0),

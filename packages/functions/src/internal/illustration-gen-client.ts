@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { IllustrationGenError } from '../errors.ts';
 import type { IllustrationGenRequest, IllustrationGenResponse } from '../types/illustration-gen.ts';
 

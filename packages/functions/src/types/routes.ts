@@ -11,7 +11,13 @@ export type HttpMethod = 'GET' | 'POST' | 'DELETE';
  * An S3 action a handler performs. Object actions apply to `arn:aws:s3:::{bucket}/{prefix}*`;
  * `s3:ListBucket` applies to the bucket with the condition `s3:prefix` like `{prefix}*`.
  */
-export type S3Action = 's3:GetObject' | 's3:PutObject' | 's3:DeleteObject' | 's3:ListBucket';
+export type S3Action =
+  | 's3:GetObject'
+  | 's3:PutObject'
+  | 's3:DeleteObject'
+  | 's3:DeleteObjectVersion'
+  | 's3:ListBucket'
+  | 's3:ListBucketVersions';
 
 /** Exactly what a handler does in one part of the key layout: what its role must be granted. */
 export interface StorageGrant {

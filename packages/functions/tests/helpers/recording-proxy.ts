@@ -29,7 +29,8 @@ function unescapeXml(text: string): string {
 /**
  * What a path-style S3 request needs, by the rules of IAM: GET and HEAD of an object
  * s3:GetObject, PUT s3:PutObject (and s3:GetObject on a copy's source), DELETE and a batch
- * delete s3:DeleteObject per key, a listing s3:ListBucket on its prefix, a form POST
+ * delete s3:DeleteObject per key (s3:DeleteObjectVersion with a version id), a listing
+ * s3:ListBucket on its prefix (s3:ListBucketVersions for a version listing), a form POST
  * s3:PutObject on the form's key.
  */
 function accessesOf(
@@ -41,12 +42,16 @@ function accessesOf(
   const [, , ...rest] = url.pathname.split('/');
   const key = decodeURIComponent(rest.join('/'));
   if (key === '') {
-    if (method === 'GET')
-      return [{ action: 's3:ListBucket', key: url.searchParams.get('prefix') ?? '' }];
+    if (method === 'GET') {
+      const action = url.searchParams.has('versions') ? 's3:ListBucketVersions' : 's3:ListBucket';
+      return [{ action, key: url.searchParams.get('prefix') ?? '' }];
+    }
     if (method === 'POST' && url.searchParams.has('delete')) {
-      return [...body.toString('utf8').matchAll(/<Key>([^<]*)<\/Key>/g)].map((match) => ({
-        action: 's3:DeleteObject' as const,
-        key: unescapeXml(match[1]!),
+      return [...body.toString('utf8').matchAll(/<Object>(.*?)<\/Object>/gs)].map((match) => ({
+        action: /<VersionId>/.test(match[1]!)
+          ? ('s3:DeleteObjectVersion' as const)
+          : ('s3:DeleteObject' as const),
+        key: unescapeXml(/<Key>([^<]*)<\/Key>/.exec(match[1]!)?.[1] ?? ''),
       }));
     }
     if (method === 'POST') {

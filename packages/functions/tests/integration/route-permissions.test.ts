@@ -158,6 +158,15 @@ const scenarios: Record<RouteName, (user: string) => Promise<void>> = {
   },
 };
 
+/**
+ * Granted actions the embedded server cannot show being used: it has no versioning, so
+ * account deletion never deletes a version there (the storage package's unit tests cover that
+ * path against S3's answers).
+ */
+const UNOBSERVABLE_LOCALLY: Partial<Record<RouteName, readonly string[]>> = {
+  'delete-my-data': ['s3:DeleteObjectVersion'],
+};
+
 describe('the route table grants each handler exactly what it uses', () => {
   for (const route of ROUTES) {
     it(`${route.name}: every S3 action it (and its presigned URLs) needs, and no other`, async () => {
@@ -167,10 +176,13 @@ describe('the route table grants each handler exactly what it uses', () => {
       await scenarios[route.name](user);
 
       const used = pairs(proxy.take());
+      const unobservable = UNOBSERVABLE_LOCALLY[route.name] ?? [];
       const granted = [
         ...new Set(
           route.storage.flatMap((grant) =>
-            grant.actions.map((action) => `${grant.area} ${action}`),
+            grant.actions
+              .filter((action) => !unobservable.includes(action))
+              .map((action) => `${grant.area} ${action}`),
           ),
         ),
       ].sort();

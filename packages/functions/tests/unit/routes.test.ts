@@ -35,9 +35,14 @@ describe('ROUTES', () => {
         expect(STORAGE_AREAS).toContain(grant.area);
         expect(grant.actions.length).toBeGreaterThan(0);
         for (const action of grant.actions) {
-          expect(['s3:GetObject', 's3:PutObject', 's3:DeleteObject', 's3:ListBucket']).toContain(
-            action,
-          );
+          expect([
+            's3:GetObject',
+            's3:PutObject',
+            's3:DeleteObject',
+            's3:DeleteObjectVersion',
+            's3:ListBucket',
+            's3:ListBucketVersions',
+          ]).toContain(action);
         }
       }
     }
@@ -58,6 +63,7 @@ describe('ROUTES', () => {
         route.storage.some((grant) => grant.actions.includes(action as never)),
       ).map((route) => route.name);
     expect(doing('s3:DeleteObject')).toEqual(['delete-my-data']);
+    expect(doing('s3:DeleteObjectVersion')).toEqual(['delete-my-data']);
     expect(
       ROUTES.filter((route) =>
         route.storage.some(
