@@ -2,6 +2,7 @@ import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { formatUrl } from '@aws-sdk/core/util';
 import { getEndpointFromInstructions } from '@smithy/core/endpoints';
 import { SignatureV4 } from '@smithy/signature-v4';
+import type { AwsCredentialIdentity } from '@smithy/types';
 
 /** What one presigned request signs. */
 export interface PresignRequest {
@@ -48,6 +49,36 @@ function encodeKey(key: string): string {
       ),
     )
     .join('/');
+}
+
+type SigningKeyDerivation = (
+  credentials: AwsCredentialIdentity,
+  region: string,
+  shortDate: string,
+  service?: string,
+) => Promise<Uint8Array>;
+
+/**
+ * Keeps the signer's derived signing key for the current credentials, day, region and service.
+ * The SDK caches the key too, but finds it by an HMAC of the credentials on every call: a third
+ * of the crypto work of a presign. The key is a pure function of those inputs, so reusing it
+ * changes no byte of a URL (the tests compare against getSignedUrl). If a later SDK renames the
+ * method, the signer is left as it is.
+ */
+function memoizeSigningKey(signer: SignatureV4): void {
+  const target = signer as unknown as { getSigningKey?: SigningKeyDerivation };
+  const derive = target.getSigningKey?.bind(signer);
+  if (!derive) return;
+  let last:
+    | { credentials: AwsCredentialIdentity; id: string; key: Promise<Uint8Array> }
+    | undefined;
+  target.getSigningKey = (credentials, region, shortDate, service) => {
+    const id = `${shortDate}\n${region}\n${service ?? ''}`;
+    if (last?.credentials !== credentials || last.id !== id) {
+      last = { credentials, id, key: derive(credentials, region, shortDate, service) };
+    }
+    return last.key;
+  };
 }
 
 /**
@@ -133,6 +164,7 @@ export class FastPresigner {
       uriEscapePath: false,
       applyChecksum: false,
     });
+    memoizeSigningKey(signer);
     return {
       protocol: url.protocol,
       hostname: url.hostname,

@@ -1,4 +1,4 @@
-import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import aws4 from 'aws4';
 import { describe, expect, it } from 'vitest';
@@ -125,5 +125,52 @@ describe('a tampered presigned URL', () => {
     expect(
       signatureByAws4(upload.url, 'PUT', { 'Content-Type': 'text/html' }, 'us-east-1'),
     ).not.toBe(signature);
+  });
+});
+
+describe('the reused signing key', () => {
+  it('follows a new day and rotated credentials, as getSignedUrl does', async () => {
+    // Credentials near expiry, so the client asks the provider again on every call.
+    const expiration = () => new Date(Date.now() + 60_000);
+    let current = {
+      accessKeyId: 'AKIDFIRST',
+      secretAccessKey: 'first-secret',
+      expiration: expiration(),
+    };
+    const client = new S3Client({
+      region: 'us-east-1',
+      credentials: async () => current,
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+      responseChecksumValidation: 'WHEN_REQUIRED',
+    });
+    const storage = createS3Storage({ config: offlineConfig(), client });
+    const expected = (signingDate: Date) =>
+      getSignedUrl(
+        client,
+        new GetObjectCommand({ Bucket: 'auto-bio-illustrations', Key: 'avatars/u.png' }),
+        {
+          signingDate,
+          expiresIn: 900,
+        },
+      );
+    const nextDay = new Date(SIGNING_DATE.getTime() + 24 * 3600 * 1000);
+
+    const first = await storage.generatePresignedDownloadUrl('avatars/u.png', {
+      signingDate: SIGNING_DATE,
+    });
+    expect(first).toBe(await expected(SIGNING_DATE));
+    expect(
+      await storage.generatePresignedDownloadUrl('avatars/u.png', { signingDate: nextDay }),
+    ).toBe(await expected(nextDay));
+    current = {
+      accessKeyId: 'AKIDFIRST',
+      secretAccessKey: 'rotated-secret',
+      expiration: expiration(),
+    };
+    const rotated = await storage.generatePresignedDownloadUrl('avatars/u.png', {
+      signingDate: SIGNING_DATE,
+    });
+    expect(rotated).toBe(await expected(SIGNING_DATE));
+    expect(rotated).not.toBe(first);
   });
 });
