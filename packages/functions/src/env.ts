@@ -1,4 +1,10 @@
-import { assertKeySegment, ConfigurationError, type Environment } from '@autobio/s3-storage';
+import {
+  assertKeySegment,
+  ConfigurationError,
+  type Environment,
+  readHttpUrl,
+  readOptional,
+} from '@autobio/s3-storage';
 import {
   DEFAULT_ILLUSTRATION_GEN_TIMEOUT_MS,
   MAX_ILLUSTRATION_GEN_TIMEOUT_MS,
@@ -7,34 +13,16 @@ import type { IllustrationGenConfig, IllustrationGenMode } from './types/illustr
 
 const MODES: readonly IllustrationGenMode[] = ['stub', 'service'];
 
-function readOptional(env: Environment, name: string): string | undefined {
-  const value = env[name]?.trim();
-  return value ? value : undefined;
-}
-
 function readUrl(env: Environment, name: string): string | undefined {
-  const raw = readOptional(env, name);
-  if (raw === undefined) return undefined;
-  let url: URL | undefined;
-  try {
-    url = new URL(raw);
-  } catch {
-    url = undefined;
-  }
-  if (!url || !['http:', 'https:'].includes(url.protocol)) {
-    throw new ConfigurationError(
-      name,
-      `"${raw}" is not an http(s) URL. Use the service's endpoint, for example https://illustration-gen.internal/generate.`,
-    );
-  }
-  if (url.username || url.password) {
+  const url = readHttpUrl(env, name, 'https://illustration-gen.internal/generate');
+  if (url?.username || url?.password) {
     // fetch refuses such URLs, and the URL appears in logs.
     throw new ConfigurationError(
       name,
       'must not contain a user name or password. Authorize the service by network or IAM instead.',
     );
   }
-  return url.href;
+  return url?.href;
 }
 
 function readTimeout(env: Environment): number {

@@ -68,6 +68,28 @@ export function readRequired(env: Environment, name: string, example: string): s
   return value;
 }
 
+/**
+ * The variable as an http(s) URL, or `undefined` when unset.
+ * @throws ConfigurationError naming the variable, the value and an example (`Use one such as ...`).
+ */
+export function readHttpUrl(env: Environment, name: string, example: string): URL | undefined {
+  const raw = readOptional(env, name);
+  if (raw === undefined) return undefined;
+  let url: URL | undefined;
+  try {
+    url = new URL(raw);
+  } catch {
+    url = undefined;
+  }
+  if (!url || !['http:', 'https:'].includes(url.protocol)) {
+    throw new ConfigurationError(
+      name,
+      `"${raw}" is not an http(s) URL. Use one such as ${example}.`,
+    );
+  }
+  return url;
+}
+
 function readInteger(env: Environment, name: string, fallback: number, min: number): number {
   const raw = readOptional(env, name);
   if (raw === undefined) return fallback;
@@ -180,21 +202,10 @@ export function loadConfigFromEnv(env: Environment = process.env): S3StorageConf
     readRequired(env, 'S3_BUCKET_NAME', 'auto-bio-illustrations'),
   );
   const region = validateRegion(readOptional(env, 'S3_CLIENT_REGION') ?? DEFAULT_REGION);
-  const endpoint = readOptional(env, 'S3_ENDPOINT');
-  if (endpoint !== undefined) {
-    let url: URL | undefined;
-    try {
-      url = new URL(endpoint);
-    } catch {
-      url = undefined;
-    }
-    if (!url || !['http:', 'https:'].includes(url.protocol)) {
-      throw new ConfigurationError(
-        'S3_ENDPOINT',
-        `"${endpoint}" is not an http(s) URL. Use one such as http://127.0.0.1:4569, or unset it for AWS S3.`,
-      );
-    }
-  }
+  // Validated as a URL, kept as written.
+  const endpoint = readHttpUrl(env, 'S3_ENDPOINT', 'http://127.0.0.1:4569, or unset it for AWS S3')
+    ? readOptional(env, 'S3_ENDPOINT')
+    : undefined;
   return {
     bucketName,
     region,

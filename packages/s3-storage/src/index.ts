@@ -8,6 +8,9 @@ export {
   type Environment,
   getAwsClientConfig,
   loadConfigFromEnv,
+  readHttpUrl,
+  readOptional,
+  readRequired,
   validateBucketName,
   validateRegion,
 } from './env.ts';
