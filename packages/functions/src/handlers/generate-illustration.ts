@@ -16,18 +16,24 @@ import { generateRequestSchema, kindPathSchema } from '../schemas.ts';
 import type { GenerateIllustrationResponse } from '../types/api.ts';
 import type { IllustrationGenConfig } from '../types/illustration-gen.ts';
 
-async function pickStubKey(stubImageName: string | undefined): Promise<string> {
+async function pickStubKey(stubImageName: string | undefined, outputKey: string): Promise<string> {
   if (stubImageName !== undefined) {
     const key = s3Client.getStubKey(stubImageName);
     if (await s3Client.findObject(key)) return key;
     throw new HttpError(
       500,
       'StubImageMissing',
-      `Stub mode is on, but the stub image STUB_IMAGE_NAME=${stubImageName} is not under the stubs prefix: upload it, or unset STUB_IMAGE_NAME to use the first stub.`,
+      `Stub mode is on, but the stub image STUB_IMAGE_NAME=${stubImageName} is not under the stubs prefix: upload it, or unset STUB_IMAGE_NAME to use any stub.`,
     );
   }
+  const stubs: string[] = [];
   for await (const object of s3Client.listKeys(s3Client.getAreaPrefix('stubs'))) {
-    if (object.key.endsWith(IMAGE_EXTENSION)) return object.key;
+    if (object.key.endsWith(IMAGE_EXTENSION)) stubs.push(object.key);
+  }
+  if (stubs.length > 0) {
+    // Picked by the new key's random part, so successive illustrations show different stubs.
+    const uuid = s3Client.keys.parseGeneratedKey(outputKey)?.uuid ?? '';
+    return stubs[Number.parseInt(uuid.slice(0, 8), 16) % stubs.length || 0]!;
   }
   throw new HttpError(
     500,
@@ -38,7 +44,7 @@ async function pickStubKey(stubImageName: string | undefined): Promise<string> {
 
 /** Copies a stub image to a new generated key (stub mode: local and dev). */
 async function generateFromStub(config: IllustrationGenConfig, outputKey: string): Promise<string> {
-  await s3Client.copyObject(await pickStubKey(config.stubImageName), outputKey);
+  await s3Client.copyObject(await pickStubKey(config.stubImageName, outputKey), outputKey);
   return outputKey;
 }
 

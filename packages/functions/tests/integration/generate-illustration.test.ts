@@ -246,9 +246,8 @@ describe('POST /illustrations/{kind} with the illustration-gen service', () => {
 });
 
 describe('POST /illustrations/{kind} in stub mode', () => {
-  it('is the default without a service URL: copies the first stub to a new generated key', async () => {
-    const first = await putStub('a-first.png');
-    await putStub('b-second.png');
+  it('is the default without a service URL: copies a stub to a new generated key', async () => {
+    const stubs = [await putStub('a-first.png'), await putStub('b-second.png')];
     const { user } = await userWithSubject();
     const before = service.requests.length;
 
@@ -260,9 +259,24 @@ describe('POST /illustrations/{kind} in stub mode', () => {
       new RegExp(`^generated/subject/${user}/\\d{13}-[0-9a-f-]{36}\\.png$`),
     );
     const download = await fetch(result.json.illustration.url);
-    expect(Buffer.from(await download.arrayBuffer())).toEqual(first);
+    expect(stubs).toContainEqual(Buffer.from(await download.arrayBuffer()));
     expect(service.requests.length).toBe(before);
     expect(await listKeys(user, 'subject')).toEqual([result.json.illustration.key]);
+  });
+
+  it('varies the stub from one illustration to the next', async () => {
+    const stubs = [await putStub('a-first.png'), await putStub('b-second.png')];
+    const { user } = await userWithSubject();
+    const seen = new Set<number>();
+
+    // Two stubs picked by random keys: twenty draws all alike would happen once in 500,000 runs.
+    for (let i = 0; i < 20; i += 1) {
+      const result = await generate(user, 'memory');
+      const body = Buffer.from(await (await fetch(result.json.illustration.url)).arrayBuffer());
+      seen.add(stubs.findIndex((stub) => stub.equals(body)));
+    }
+
+    expect([...seen].sort()).toEqual([0, 1]);
   });
 
   it('copies the stub STUB_IMAGE_NAME names, and uses stub mode over a URL when ILLUSTRATION_GEN_MODE=stub', async () => {
