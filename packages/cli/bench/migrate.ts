@@ -235,6 +235,7 @@ try {
     const awsRate = best(awsRuns);
     const ratio = cliRate / awsRate;
     console.log(`  aws s3 cp --recursive     ${awsRate.toFixed(0)} objects/s`);
+    if (ratio < TARGET_RATIO) process.exitCode = 1;
     console.log(
       `  ratio                     ${ratio.toFixed(2)}x (target ${TARGET_RATIO}x: ` +
         `${ratio >= TARGET_RATIO ? 'met' : 'NOT met'})`,

@@ -172,6 +172,7 @@ try {
     `Without the listing (signing and answer only): ${signingRatio.toFixed(3)} (1/${(1 / signingRatio).toFixed(1)})`,
   );
   if (ratio > TARGET_RATIO) {
+    process.exitCode = 1;
     console.log(
       `The embedded S3 alone takes ${listing.toFixed(0)} ms to list ${ITEMS} keys, which no signer can remove: ` +
         `at that floor the ratio cannot go below ${(listing / slow).toFixed(2)}.`,
