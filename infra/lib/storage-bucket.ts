@@ -98,6 +98,7 @@ const PREFIX_VARIABLES = {
 export type StorageBindingVariable =
   | 'S3_BUCKET_NAME'
   | 'S3_CLIENT_REGION'
+  | 'S3_USE_ACCELERATE_ENDPOINT'
   | (typeof PREFIX_VARIABLES)[keyof typeof PREFIX_VARIABLES];
 
 /**
@@ -116,6 +117,8 @@ export class StorageBucket extends Construct {
   public readonly replicationRole?: Role;
   /** The browser origins in its CORS rules. */
   public readonly corsOrigins: readonly string[];
+  /** Whether S3 Transfer Acceleration is on. */
+  public readonly transferAcceleration: boolean;
 
   public constructor(scope: Construct, id: string, props: StorageBucketProps = {}) {
     super(scope, id);
@@ -128,6 +131,7 @@ export class StorageBucket extends Construct {
     }
     this.keyLayout = props.keyLayout ?? defaultKeyLayout;
     this.corsOrigins = [...(props.corsOrigins ?? [])];
+    this.transferAcceleration = props.transferAcceleration ?? false;
     const removal = props.removal ?? 'retain';
 
     if (props.serverAccessLogs ?? true) {
@@ -166,7 +170,7 @@ export class StorageBucket extends Construct {
         TransitionDefaultMinimumObjectSize.ALL_STORAGE_CLASSES_128_K,
       intelligentTieringConfigurations: this.archiveConfigurations(props.archiveTiers),
       cors: corsRules(this.corsOrigins),
-      transferAcceleration: props.transferAcceleration ?? false,
+      transferAcceleration: this.transferAcceleration,
       ...(props.replicationDestination && this.replicationRole
         ? {
             replicationRole: this.replicationRole,
@@ -210,11 +214,13 @@ export class StorageBucket extends Construct {
 
   /**
    * The storage package's configuration for code that uses this bucket: `S3_BUCKET_NAME`,
-   * `S3_CLIENT_REGION` and the four `S3_*_PREFIX` variables.
+   * `S3_CLIENT_REGION`, the four `S3_*_PREFIX` variables and, with transfer acceleration on,
+   * `S3_USE_ACCELERATE_ENDPOINT` (so presigned URLs use the accelerated endpoint).
    */
-  public get storageEnvironment(): Readonly<Record<StorageBindingVariable, string>> {
+  public get storageEnvironment(): Readonly<Partial<Record<StorageBindingVariable, string>>> {
     const { prefixes } = this.keyLayout;
     return {
+      ...(this.transferAcceleration ? { S3_USE_ACCELERATE_ENDPOINT: 'true' } : {}),
       S3_BUCKET_NAME: this.bucket.bucketName,
       S3_CLIENT_REGION: Stack.of(this).region,
       [PREFIX_VARIABLES.subjects]: prefixes.subjects,

@@ -22,6 +22,20 @@ describe('transfer acceleration', () => {
     });
   });
 
+  it('has every function use the accelerated endpoint when switched on, and none when off', () => {
+    const functionsWith = (on: boolean) =>
+      Object.values(
+        Template.fromStack(
+          environmentStacks('prod', { 'autobio:prod:transferAcceleration': on }).storage,
+        ).findResources('AWS::Lambda::Function', {
+          Properties: { Environment: { Variables: { S3_BUCKET_NAME: Match.anyValue() } } },
+        }),
+      ).map((fn) => fn.Properties.Environment.Variables.S3_USE_ACCELERATE_ENDPOINT);
+
+    expect(functionsWith(true)).toEqual(Array(7).fill('true'));
+    expect(functionsWith(false)).toEqual(Array(7).fill(undefined));
+  });
+
   it('is absent when switched off', () => {
     const { template, properties } = bucketOf(
       environmentStacks('prod', { 'autobio:prod:transferAcceleration': false }),

@@ -42,5 +42,8 @@ export const DEFAULT_MAX_ATTEMPTS = 3;
 /** Time allowed to open a connection to S3, in milliseconds. */
 export const DEFAULT_CONNECTION_TIMEOUT_MS = 3_000;
 
-/** Time allowed for one S3 request once connected, in milliseconds. */
-export const DEFAULT_REQUEST_TIMEOUT_MS = 15_000;
+/**
+ * Time allowed for one S3 request until its response starts (and for any silence in a body),
+ * in milliseconds. Three attempts of it stay under the API functions' 29 s.
+ */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 8_000;

@@ -26,6 +26,7 @@ export const ENVIRONMENT_VARIABLES = [
   'S3_STUBS_PREFIX',
   'S3_ENDPOINT',
   'S3_FORCE_PATH_STYLE',
+  'S3_USE_ACCELERATE_ENDPOINT',
   'BACKEND_AWS_KEY',
   'BACKEND_AWS_SECRET',
   'S3_MAX_ATTEMPTS',
@@ -193,25 +194,32 @@ function readCredentials(env: Environment): StaticCredentials | undefined {
   return { accessKeyId, secretAccessKey };
 }
 
+/** The part of the configuration that shapes the SDK client: no bucket, region or prefixes. */
+export type ClientSettings = Pick<
+  S3StorageConfig,
+  | 'endpoint'
+  | 'forcePathStyle'
+  | 'useAccelerateEndpoint'
+  | 'credentials'
+  | 'runtime'
+  | 'maxAttempts'
+  | 'connectionTimeoutMs'
+  | 'requestTimeoutMs'
+>;
+
 /**
- * Reads and validates the whole configuration once.
+ * Reads the variables that shape the SDK client (endpoint, credentials, retries, timeouts).
  * @throws ConfigurationError naming the first bad variable and how to fix it.
  */
-export function loadConfigFromEnv(env: Environment = process.env): S3StorageConfig {
-  const bucketName = validateBucketName(
-    readRequired(env, 'S3_BUCKET_NAME', 'auto-bio-illustrations'),
-  );
-  const region = validateRegion(readOptional(env, 'S3_CLIENT_REGION') ?? DEFAULT_REGION);
+export function loadClientSettingsFromEnv(env: Environment = process.env): ClientSettings {
   // Validated as a URL, kept as written.
   const endpoint = readHttpUrl(env, 'S3_ENDPOINT', 'http://127.0.0.1:4569, or unset it for AWS S3')
     ? readOptional(env, 'S3_ENDPOINT')
     : undefined;
   return {
-    bucketName,
-    region,
-    prefixes: readPrefixes(env),
     endpoint,
     forcePathStyle: readBoolean(env, 'S3_FORCE_PATH_STYLE') ?? endpoint !== undefined,
+    useAccelerateEndpoint: readBoolean(env, 'S3_USE_ACCELERATE_ENDPOINT') ?? false,
     credentials: readCredentials(env),
     runtime: detectRuntime(env),
     maxAttempts: readInteger(env, 'S3_MAX_ATTEMPTS', DEFAULT_MAX_ATTEMPTS, 1),
@@ -222,6 +230,23 @@ export function loadConfigFromEnv(env: Environment = process.env): S3StorageConf
       1,
     ),
     requestTimeoutMs: readInteger(env, 'S3_REQUEST_TIMEOUT_MS', DEFAULT_REQUEST_TIMEOUT_MS, 1),
+  };
+}
+
+/**
+ * Reads and validates the whole configuration once.
+ * @throws ConfigurationError naming the first bad variable and how to fix it.
+ */
+export function loadConfigFromEnv(env: Environment = process.env): S3StorageConfig {
+  const bucketName = validateBucketName(
+    readRequired(env, 'S3_BUCKET_NAME', 'auto-bio-illustrations'),
+  );
+  const region = validateRegion(readOptional(env, 'S3_CLIENT_REGION') ?? DEFAULT_REGION);
+  return {
+    bucketName,
+    region,
+    prefixes: readPrefixes(env),
+    ...loadClientSettingsFromEnv(env),
     maxReadSizeBytes: readInteger(env, 'S3_MAX_READ_SIZE_BYTES', DEFAULT_MAX_READ_SIZE_BYTES, 1),
     maxUploadSizeBytes: readInteger(
       env,
@@ -238,8 +263,8 @@ export interface AwsClientConfigOptions {
   readonly env?: Environment;
   /** Called with a warning (keys ignored in Lambda). @default console.warn */
   readonly warn?: (message: string) => void;
-  /** A config already loaded; skips reading the environment again. @default - loaded from env */
-  readonly config?: S3StorageConfig;
+  /** Settings already loaded; skips reading the environment again. @default - loaded from env */
+  readonly config?: ClientSettings;
 }
 
 /**
@@ -251,9 +276,7 @@ export function getAwsClientConfig(
   region: string,
   options: AwsClientConfigOptions = {},
 ): S3ClientConfig {
-  const config =
-    options.config ??
-    loadConfigFromEnv({ ...(options.env ?? process.env), S3_CLIENT_REGION: region });
+  const config = options.config ?? loadClientSettingsFromEnv(options.env ?? process.env);
   const warn = options.warn ?? ((message: string) => console.warn(message));
   let credentials: StaticCredentials | undefined;
   if (config.credentials) {
@@ -271,13 +294,18 @@ export function getAwsClientConfig(
     ...(credentials ? { credentials } : {}),
     ...(config.endpoint ? { endpoint: config.endpoint } : {}),
     forcePathStyle: config.forcePathStyle,
+    ...(config.useAccelerateEndpoint ? { useAccelerateEndpoint: true } : {}),
     maxAttempts: config.maxAttempts,
     retryMode: 'standard',
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
     requestHandler: {
       connectionTimeout: config.connectionTimeoutMs,
+      // Until the response headers arrive; without throwOnRequestTimeout the SDK only warns.
       requestTimeout: config.requestTimeoutMs,
+      throwOnRequestTimeout: true,
+      // A body that stops arriving half-way.
+      socketTimeout: config.requestTimeoutMs,
     },
   };
 }

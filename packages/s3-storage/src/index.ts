@@ -3,10 +3,12 @@ export * from './constants.ts';
 export { type BucketCorsRule, browserCorsRules } from './cors.ts';
 export {
   type AwsClientConfigOptions,
+  type ClientSettings,
   detectRuntime,
   ENVIRONMENT_VARIABLES,
   type Environment,
   getAwsClientConfig,
+  loadClientSettingsFromEnv,
   loadConfigFromEnv,
   readHttpUrl,
   readOptional,

@@ -26,6 +26,7 @@ import {
   MAX_PRESIGN_EXPIRES_IN_SECONDS,
 } from './constants.ts';
 import {
+  detectRuntime,
   getAwsClientConfig,
   loadConfigFromEnv,
   validateBucketName,
@@ -71,7 +72,8 @@ function completeConfig(partial: S3StorageOptions['config']): S3StorageConfig {
     region: DEFAULT_REGION,
     prefixes: DEFAULT_PREFIXES,
     forcePathStyle: partial.endpoint !== undefined,
-    runtime: 'local',
+    useAccelerateEndpoint: false,
+    runtime: detectRuntime(),
     maxAttempts: DEFAULT_MAX_ATTEMPTS,
     connectionTimeoutMs: DEFAULT_CONNECTION_TIMEOUT_MS,
     requestTimeoutMs: DEFAULT_REQUEST_TIMEOUT_MS,
@@ -526,7 +528,9 @@ export class S3Storage {
    * Deletes every object of one user under every prefix (subject image, avatar, generated
    * illustrations of each kind), for account deletion. Idempotent: a second run deletes 0.
    * With `allVersions`, a versioned bucket keeps nothing of the user: every version and
-   * delete marker of their keys goes too.
+   * delete marker of their keys goes too. The current objects are deleted first without a
+   * version id, so a replica bucket receives delete markers (its noncurrent versions then
+   * expire by its lifecycle).
    * @returns how many of the user's keys were deleted, per area.
    */
   public async deleteUserData(
@@ -545,11 +549,13 @@ export class S3Storage {
       keyof typeof targets,
       { prefix: string; exact: boolean },
     ][]) {
-      const objects = options.allVersions
-        ? await this.listVersionsOrObjects(prefix, exact)
-        : await this.listObjectsToDelete(prefix, exact);
-      await this.deleteKeys(objects);
-      counts[area] = new Set(objects.map((o) => o.Key)).size;
+      // Current objects first, without a version id: S3 writes delete markers, which
+      // replication carries to a replica bucket (version-specific deletes never replicate).
+      const current = await this.listObjectsToDelete(prefix, exact);
+      await this.deleteKeys(current);
+      const versions = options.allVersions ? await this.listVersionsOrObjects(prefix, exact) : [];
+      await this.deleteKeys(versions);
+      counts[area] = new Set([...current, ...versions].map((o) => o.Key)).size;
     }
     return counts;
   }
@@ -619,8 +625,8 @@ export class S3Storage {
   }
 
   /**
-   * Every version and delete marker under `prefix` (or of exactly that key). A store without
-   * versioning (the embedded server answers 405) has only current objects, so those are listed.
+   * Every version and delete marker under `prefix` (or of exactly that key); none on a store
+   * without versioning (the embedded server answers 405).
    */
   private async listVersionsOrObjects(prefix: string, exact: boolean): Promise<ObjectIdentifier[]> {
     const found: ObjectIdentifier[] = [];
@@ -651,7 +657,8 @@ export class S3Storage {
     } catch (error) {
       const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata
         ?.httpStatusCode;
-      if (status === 405 || status === 501) return this.listObjectsToDelete(prefix, exact);
+      // No versioning on this store: its current objects, already deleted, were all there was.
+      if (status === 405 || status === 501) return [];
       throw translateS3Error(error, {
         bucket: this.config.bucketName,
         key: prefix,

@@ -21,6 +21,8 @@ export interface S3StorageConfig {
   readonly endpoint?: string | undefined;
   /** Path-style addressing. @default - true when an endpoint is set, else false */
   readonly forcePathStyle: boolean;
+  /** S3 Transfer Acceleration for requests and presigned URLs (the bucket must have it on). @default false */
+  readonly useAccelerateEndpoint: boolean;
   /** Explicit keys; ignored in Lambda. @default - the default provider chain */
   readonly credentials?: StaticCredentials | undefined;
   /** Where the code runs. @default - detected from the Lambda runtime's variables */
@@ -29,7 +31,7 @@ export interface S3StorageConfig {
   readonly maxAttempts: number;
   /** Connection timeout in milliseconds. @default 3000 */
   readonly connectionTimeoutMs: number;
-  /** Per-request timeout in milliseconds. @default 15000 */
+  /** Time to the response's first byte, and the longest silence in a body, in milliseconds. @default 8000 */
   readonly requestTimeoutMs: number;
   /** Largest object `getObjectAsBase64` reads. @default 52428800 (50 MiB) */
   readonly maxReadSizeBytes: number;

@@ -4,7 +4,10 @@ import type { GeneratedKind } from './key-layout.ts';
 
 /** How to build an {@link S3Storage}: config, and optionally a ready client. */
 export interface S3StorageOptions {
-  /** Configuration; fields left out are read from the environment. @default - loadConfigFromEnv() */
+  /**
+   * Configuration. Fields left out take the package defaults (not the environment); the runtime
+   * is detected. @default - everything from the environment: loadConfigFromEnv()
+   */
   readonly config?: Partial<S3StorageConfig> & Pick<S3StorageConfig, 'bucketName'>;
   /** A ready client, used as it is. @default - one built from getAwsClientConfig(region) */
   readonly client?: S3Client;

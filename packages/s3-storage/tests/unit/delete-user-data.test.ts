@@ -21,6 +21,7 @@ describe('deleteUserData with allVersions', () => {
   });
 
   it("deletes every version and delete marker of the user's keys, across pages, and nobody else's", async () => {
+    s3.on(ListObjectsV2Command).resolves({});
     s3.on(ListObjectVersionsCommand).resolves({});
     s3.on(ListObjectVersionsCommand, { Prefix: 'subjects/u.png' }).resolves({
       Versions: [
@@ -96,7 +97,33 @@ describe('deleteUserData with allVersions', () => {
     ]);
   });
 
+  it('deletes the current objects without a version id first, so replicas get delete markers', async () => {
+    s3.on(ListObjectsV2Command).resolves({});
+    s3.on(ListObjectsV2Command, { Prefix: 'avatars/u.png' }).resolves({
+      Contents: [{ Key: 'avatars/u.png' }],
+    });
+    s3.on(ListObjectVersionsCommand).resolves({});
+    s3.on(ListObjectVersionsCommand, { Prefix: 'avatars/u.png' }).resolves({
+      Versions: [{ Key: 'avatars/u.png', VersionId: 'v1' }],
+      DeleteMarkers: [{ Key: 'avatars/u.png', VersionId: 'd1' }],
+    });
+    s3.on(DeleteObjectsCommand).resolves({});
+
+    expect((await storage.deleteUserData('u', { allVersions: true })).avatars).toBe(1);
+
+    expect(
+      s3.commandCalls(DeleteObjectsCommand).map((call) => call.args[0].input.Delete?.Objects),
+    ).toEqual([
+      [{ Key: 'avatars/u.png' }],
+      [
+        { Key: 'avatars/u.png', VersionId: 'v1' },
+        { Key: 'avatars/u.png', VersionId: 'd1' },
+      ],
+    ]);
+  });
+
   it('reports a refused version listing as AccessDenied, naming the fix', async () => {
+    s3.on(ListObjectsV2Command).resolves({});
     s3.on(ListObjectVersionsCommand).rejects(
       new S3ServiceException({
         name: 'AccessDenied',
@@ -110,6 +137,7 @@ describe('deleteUserData with allVersions', () => {
   });
 
   it('reports a key S3 could not delete', async () => {
+    s3.on(ListObjectsV2Command).resolves({});
     s3.on(ListObjectVersionsCommand).resolves({
       Versions: [{ Key: 'avatars/u.png', VersionId: 'v' }],
     });

@@ -38,6 +38,7 @@ describe('loadConfigFromEnv', () => {
       S3_GENERATED_PREFIX: 'gen/',
       S3_STUBS_PREFIX: 'dev-stubs/',
       S3_ENDPOINT: 'http://127.0.0.1:4569',
+      S3_USE_ACCELERATE_ENDPOINT: 'false',
       BACKEND_AWS_KEY: 'AKID',
       BACKEND_AWS_SECRET: 'secret',
       S3_MAX_ATTEMPTS: '5',
@@ -52,6 +53,7 @@ describe('loadConfigFromEnv', () => {
       prefixes: { subjects: 'refs/', avatars: 'faces/', generated: 'gen/', stubs: 'dev-stubs/' },
       endpoint: 'http://127.0.0.1:4569',
       forcePathStyle: true,
+      useAccelerateEndpoint: false,
       credentials: { accessKeyId: 'AKID', secretAccessKey: 'secret' },
       runtime: 'local',
       maxAttempts: 5,
@@ -88,6 +90,11 @@ describe('loadConfigFromEnv', () => {
     [{ ...base, S3_AVATAR_PREFIX: '/avatars/' }, 'S3_AVATAR_PREFIX', 'must not start with "/"'],
     [{ ...base, S3_ENDPOINT: 'localhost:4569' }, 'S3_ENDPOINT', 'is not an http(s) URL'],
     [{ ...base, S3_FORCE_PATH_STYLE: 'maybe' }, 'S3_FORCE_PATH_STYLE', 'must be true or false'],
+    [
+      { ...base, S3_USE_ACCELERATE_ENDPOINT: 'fast' },
+      'S3_USE_ACCELERATE_ENDPOINT',
+      'must be true or false',
+    ],
     [{ ...base, S3_MAX_ATTEMPTS: '0' }, 'S3_MAX_ATTEMPTS', 'at least 1, got "0"'],
     [{ ...base, S3_REQUEST_TIMEOUT_MS: 'soon' }, 'S3_REQUEST_TIMEOUT_MS', 'got "soon"'],
     [{ ...base, BACKEND_AWS_KEY: 'AKID' }, 'BACKEND_AWS_SECRET', 'Set both'],
@@ -132,7 +139,12 @@ describe('getAwsClientConfig', () => {
       retryMode: 'standard',
       requestChecksumCalculation: 'WHEN_REQUIRED',
       responseChecksumValidation: 'WHEN_REQUIRED',
-      requestHandler: { connectionTimeout: 3000, requestTimeout: 15000 },
+      requestHandler: {
+        connectionTimeout: 3000,
+        requestTimeout: 8000,
+        throwOnRequestTimeout: true,
+        socketTimeout: 8000,
+      },
     });
   });
 
@@ -150,6 +162,16 @@ describe('getAwsClientConfig', () => {
     expect(config.credentials).toBeUndefined();
     expect(warn).toHaveBeenCalledOnce();
     expect(warn.mock.calls[0]?.[0]).toContain('are ignored');
+  });
+
+  it('needs no bucket: only the client settings are read', () => {
+    expect(
+      getAwsClientConfig('eu-west-1', { env: { S3_ENDPOINT: 'http://127.0.0.1:9' } }),
+    ).toMatchObject({
+      region: 'eu-west-1',
+      endpoint: 'http://127.0.0.1:9',
+      forcePathStyle: true,
+    });
   });
 
   it('uses the default provider chain locally when no keys are set', () => {

@@ -6,6 +6,10 @@ import { createS3Storage } from '../../src/storage.ts';
 import { offlineConfig, SIGNING_DATE, TEST_CREDENTIALS } from '../helpers/storage.ts';
 
 const setups = [
+  {
+    name: 'S3 Transfer Acceleration',
+    config: offlineConfig({ region: 'eu-west-1', useAccelerateEndpoint: true }),
+  },
   { name: 'AWS S3 (virtual-hosted)', config: offlineConfig({ region: 'eu-west-1' }) },
   { name: 'AWS S3 in us-east-1', config: offlineConfig() },
   {
@@ -172,5 +176,13 @@ describe('the reused signing key', () => {
     });
     expect(rotated).toBe(await expected(SIGNING_DATE));
     expect(rotated).not.toBe(first);
+  });
+});
+
+describe('S3 Transfer Acceleration', () => {
+  it('signs URLs for the accelerated endpoint when it is on', async () => {
+    const storage = createS3Storage({ config: offlineConfig({ useAccelerateEndpoint: true }) });
+    const upload = await storage.generatePresignedUploadUrl('user-1', 'image/png');
+    expect(new URL(upload.url).host).toBe('auto-bio-illustrations.s3-accelerate.amazonaws.com');
   });
 });

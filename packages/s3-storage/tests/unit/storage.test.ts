@@ -184,6 +184,20 @@ describe('the s3Client singleton', () => {
   });
 });
 
+describe('createS3Storage with a partial config', () => {
+  afterEach(() => {
+    vi.unstubAllEnvs();
+  });
+
+  it('detects Lambda, so given keys are ignored there in favour of the role', () => {
+    vi.stubEnv('AWS_LAMBDA_FUNCTION_NAME', 'fn');
+    const warn = vi.fn();
+    const inLambda = createS3Storage({ config: offlineConfig(), warn });
+    expect(inLambda.getConfig().runtime).toBe('lambda');
+    expect(warn).toHaveBeenCalledWith(expect.stringContaining('are ignored'));
+  });
+});
+
 describe('the package entry', () => {
   it('only re-exports', () => {
     const source = readFileSync(new URL('../../src/index.ts', import.meta.url), 'utf8');
