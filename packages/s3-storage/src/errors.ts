@@ -27,8 +27,8 @@ export class ConfigurationError extends S3StorageError {
 export class InvalidKeyError extends S3StorageError {
   public readonly value: string;
 
-  public constructor(value: string, message: string) {
-    super('InvalidKey', message);
+  public constructor(value: string, message: string, options?: { cause?: unknown }) {
+    super('InvalidKey', message, options);
     this.value = value;
   }
 }
@@ -37,8 +37,8 @@ export class InvalidKeyError extends S3StorageError {
 export class InvalidArgumentError extends S3StorageError {
   public readonly argument: string;
 
-  public constructor(argument: string, message: string) {
-    super('InvalidArgument', message);
+  public constructor(argument: string, message: string, options?: { cause?: unknown }) {
+    super('InvalidArgument', message, options);
     this.argument = argument;
   }
 }
