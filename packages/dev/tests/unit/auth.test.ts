@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { devAuthorization, devUserFromAuthorization } from '../src/auth.ts';
+import { devAuthorization, devUserFromAuthorization } from '../../src/auth.ts';
 
 describe('the local sign-in', () => {
   it('reads the user id of a dev token', () => {

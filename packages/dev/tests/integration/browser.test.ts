@@ -4,11 +4,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalStack, startLocalStack } from '../src/local-stack.ts';
+import { type LocalStack, startLocalStack } from '../../src/local-stack.ts';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const SUBJECT_PNG = fileURLToPath(new URL('../stubs/sunset.png', import.meta.url));
-const AVATAR_PNG = fileURLToPath(new URL('../stubs/forest.png', import.meta.url));
+const SUBJECT_PNG = fileURLToPath(new URL('../../stubs/sunset.png', import.meta.url));
+const AVATAR_PNG = fileURLToPath(new URL('../../stubs/forest.png', import.meta.url));
 
 describe('the local page in headless Chromium', () => {
   let stack: LocalStack;

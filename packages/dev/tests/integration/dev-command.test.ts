@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 
-const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const REPO_ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
 
 interface Running {
   readonly child: ChildProcess;
@@ -63,7 +63,9 @@ describe('pnpm dev', () => {
 
     const auth = { authorization: 'Bearer dev-user:dev-test' };
     expect((await fetch(`${page}/api/illustrations/memory`)).status).toBe(401);
-    const subject = await readFile(fileURLToPath(new URL('../stubs/sunset.png', import.meta.url)));
+    const subject = await readFile(
+      fileURLToPath(new URL('../../stubs/sunset.png', import.meta.url)),
+    );
     const upload = (await (
       await fetch(`${page}/api/uploads/subject`, {
         method: 'POST',

@@ -1,6 +1,6 @@
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { corsXml, type LocalS3, LocalS3StartError, startLocalS3 } from '../src/index.ts';
+import { type LocalS3, LocalS3StartError, startLocalS3 } from '../../src/index.ts';
 
 describe('startLocalS3', () => {
   let server: LocalS3;
@@ -43,22 +43,5 @@ describe('startLocalS3', () => {
     } finally {
       blocker.close();
     }
-  });
-});
-
-describe('corsXml', () => {
-  it('escapes values and writes every rule element', () => {
-    const xml = corsXml([
-      {
-        allowedOrigins: ['https://a.example'],
-        allowedMethods: ['GET'],
-        allowedHeaders: ['x-<y>'],
-        maxAgeSeconds: 10,
-      },
-    ]);
-    expect(xml).toBe(
-      '<CORSConfiguration><CORSRule><AllowedOrigin>https://a.example</AllowedOrigin><AllowedMethod>GET</AllowedMethod>' +
-        '<AllowedHeader>x-&#60;y&#62;</AllowedHeader><MaxAgeSeconds>10</MaxAgeSeconds></CORSRule></CORSConfiguration>',
-    );
   });
 });
