@@ -110,6 +110,8 @@ path below the source prefix: s3://old/photos/a/b.png -> generated/a/b.png.
 Objects already at the destination with the same size and ETag (or checksum) are skipped, so
 rerunning an interrupted migration copies only the rest. A different object at the destination
 is a conflict: it is left alone, listed, and makes the exit code 1, unless --overwrite.
+Copies are conditional on the destination being as listed (absent, or the listed ETag with
+--overwrite): an object written there during the run is a conflict too, never replaced.
 The source is only read.
 
 Examples:

@@ -15,9 +15,11 @@ import {
   translateS3Error,
 } from '@autobio/s3-storage';
 import {
+  DeleteObjectCommand,
   GetBucketLocationCommand,
   GetBucketVersioningCommand,
   HeadBucketCommand,
+  PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { CREDENTIALS_TIMEOUT_MS, DEFAULT_PROBE_AREA, DOCTOR_SCRATCH_FOLDER } from './constants.ts';
@@ -456,8 +458,16 @@ class Doctor {
     const key = `${scratch}probe-${Date.now()}-${randomUUID()}.txt`;
     const uri = `s3://${bucket}/${key}`;
     const body = `autobio-storage doctor probe ${randomUUID()}\n`;
+    const client = storage.getClient();
+    const target = { Bucket: bucket, Key: key };
+    // Sent directly, not through storage.putObject, to keep the VersionId S3 returns.
+    let versionId: string | undefined;
     try {
-      await storage.putObject(key, body, { contentType: 'text/plain; charset=utf-8' });
+      storage.keys.assertKeyInLayout(key);
+      const put = await client.send(
+        new PutObjectCommand({ ...target, Body: body, ContentType: 'text/plain; charset=utf-8' }),
+      );
+      versionId = put.VersionId || undefined;
     } catch (error) {
       this.add({
         id: 'probe-put',
@@ -468,7 +478,19 @@ class Doctor {
       this.skip(['probe-read', 'probe-delete'], 'nothing was written');
       return;
     }
-    this.add({ id: 'probe-put', status: 'pass', detail: `Wrote ${uri}.` });
+    this.add({
+      id: 'probe-put',
+      status: 'pass',
+      detail: `Wrote ${uri}${versionId ? ` (version ${versionId})` : ''}.`,
+      ...(versionId ? { data: { versionId } } : {}),
+    });
+    // On a versioned bucket a plain DeleteObject only hides the probe behind a delete marker,
+    // leaving its version (and the marker) under the scratch folder: delete that version.
+    const versionArg = versionId ? ` --version-id ${versionId}` : '';
+    const byHand = versionId
+      ? `aws s3api delete-object --bucket ${bucket} --key ${key}${versionArg}`
+      : `aws s3 rm ${uri}`;
+    const deleteAction = versionId ? 's3:DeleteObjectVersion' : 's3:DeleteObject';
     // From here on the probe exists: whatever happens, try to delete it.
     let deleted = false;
     try {
@@ -499,20 +521,24 @@ class Doctor {
           fix: this.accessFix(error, 's3:GetObject', `arn:aws:s3:::${bucket}/${scratch}*`),
         });
       }
-      await storage.deleteObject(key);
+      await client.send(
+        new DeleteObjectCommand({ ...target, ...(versionId ? { VersionId: versionId } : {}) }),
+      );
       deleted = !(await storage.objectExists(key));
       this.add(
         deleted
           ? {
               id: 'probe-delete',
               status: 'pass',
-              detail: `Deleted it, and it is gone.`,
+              detail: versionId
+                ? `Deleted its version ${versionId} (no delete marker left), and it is gone.`
+                : `Deleted it, and it is gone.`,
             }
           : {
               id: 'probe-delete',
               status: 'fail',
-              detail: `DeleteObject succeeded but ${uri} is still there.`,
-              fix: `Check for an object lock or retention on the bucket, then remove it: aws s3 rm ${uri}`,
+              detail: `DeleteObject${versionId ? ` of version ${versionId}` : ''} succeeded but ${uri} is still there.`,
+              fix: `Check for an object lock or retention on the bucket, then remove it: ${byHand}`,
             },
       );
     } catch (error) {
@@ -520,10 +546,15 @@ class Doctor {
         this.add({
           id: 'probe-delete',
           status: 'fail',
-          detail: `Deleting ${uri} failed: ${describeError(error)}.`,
+          detail: versionId
+            ? `Deleting version ${versionId} of ${uri} failed: ${describeError(error)}. The ` +
+              'bucket is versioned, so the probe is deleted by version (a plain delete would ' +
+              'leave it behind a delete marker).'
+            : `Deleting ${uri} failed: ${describeError(error)}.`,
           fix:
-            `${this.accessFix(error, 's3:DeleteObject', `arn:aws:s3:::${bucket}/${scratch}*`)} ` +
-            `Then remove the probe by hand: aws s3 rm ${uri}`,
+            `${this.accessFix(error, deleteAction, `arn:aws:s3:::${bucket}/${scratch}*`)} ` +
+            `Then remove the probe by hand: ${byHand}`,
+          ...(versionId ? { data: { versionId } } : {}),
         });
       }
     }

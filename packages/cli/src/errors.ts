@@ -75,3 +75,18 @@ export class PartPlanError extends CliError {
     this.sizeBytes = sizeBytes;
   }
 }
+
+/**
+ * A copy was refused with 412 Precondition Failed. `side` says which condition failed: the
+ * source's ETag (`CopySourceIfMatch`: the source changed since it was listed), the
+ * destination's (`IfNoneMatch`/`IfMatch`: something was written there since it was listed),
+ * or `unknown` when S3 did not say and the source could not be read to tell.
+ */
+export class PreconditionFailedError extends RequestFailedError {
+  public readonly side: 'source' | 'destination' | 'unknown';
+
+  public constructor(side: 'source' | 'destination' | 'unknown', error: unknown, attempts: number) {
+    super(error instanceof RequestFailedError ? error.cause : error, attempts);
+    this.side = side;
+  }
+}

@@ -31,6 +31,8 @@ export {
   type CopyRequest,
   type CopyResult,
   copyObject,
+  type DestinationPrecondition,
+  destinationConditionHeaders,
 } from './object-copy.ts';
 export {
   BarProgress,

@@ -22,7 +22,12 @@ import {
   MAX_SINGLE_COPY_BYTES,
   MIN_PART_SIZE_BYTES,
 } from './constants.ts';
-import { InvalidOptionError, RequestFailedError, SourceBucketError } from './errors.ts';
+import {
+  InvalidOptionError,
+  PreconditionFailedError,
+  RequestFailedError,
+  SourceBucketError,
+} from './errors.ts';
 import { listObjectPages } from './listing.ts';
 import {
   destinationKeyFor,
@@ -37,7 +42,7 @@ import {
   sameChecksum,
   sameSizeAndEtag,
 } from './object-compare.ts';
-import { type CopierOptions, copyObject } from './object-copy.ts';
+import { type CopierOptions, copyObject, type DestinationPrecondition } from './object-copy.ts';
 import type { RetryOptions } from './retry.ts';
 import { withRetry } from './retry.ts';
 import type {
@@ -161,6 +166,14 @@ function copyFailureReason(
   if (name === 'NoSuchKey') {
     return 'The source object was deleted after it was listed; nothing to copy.';
   }
+  if (error instanceof PreconditionFailedError && error.side === 'unknown') {
+    return (
+      'S3 refused the copy with 412 PreconditionFailed: the source or the destination object ' +
+      'changed after it was listed, and the source could not be read to tell which. Nothing ' +
+      'was written; rerun to compare them again.'
+    );
+  }
+  // A 412 on the destination's condition is a conflict, handled before this.
   if (name === 'PreconditionFailed' || status === 412) {
     return 'The source object changed after it was listed; rerun to copy its new version.';
   }
@@ -421,17 +434,34 @@ class Migration {
     const difference =
       `the destination holds a different object (${found.sizeBytes} bytes, ETag ${found.etag}; ` +
       `source ${object.sizeBytes} bytes, ETag ${object.etag})`;
+    if (this.options.overwrite && !found.etag) {
+      return {
+        action: 'conflict',
+        reason:
+          `${difference}, and the listing gave no ETag for it, so it cannot be replaced on ` +
+          'the condition that it is still that object. Replace it by hand.',
+      };
+    }
     return this.options.overwrite
       ? { action: 'overwrite', reason: difference }
       : { action: 'conflict', reason: `${difference}. Rerun with --overwrite to replace it.` };
   }
 
-  /** @returns the failure's outcome, or `undefined` when the copy succeeded. */
+  /**
+   * Copies on the condition that the destination is still as listed: absent, or (to overwrite)
+   * the object with the listed ETag.
+   * @returns the failure's or the conflict's outcome, or `undefined` when the copy succeeded.
+   */
   private async copy(
     object: ListedObject,
     destinationKey: string,
   ): Promise<ObjectOutcome | undefined> {
     const { source, bucket, copier } = this.settings;
+    const listed = this.existing.get(destinationKey);
+    // decide() never overwrites an object listed without an ETag.
+    const destinationPrecondition: DestinationPrecondition = listed?.etag
+      ? { etag: listed.etag }
+      : { absent: true };
     try {
       await copyObject(
         {
@@ -441,11 +471,15 @@ class Migration {
           sizeBytes: object.sizeBytes,
           destinationBucket: bucket,
           destinationKey,
+          destinationPrecondition,
         },
         copier,
       );
       return undefined;
     } catch (error) {
+      if (error instanceof PreconditionFailedError && error.side === 'destination') {
+        return this.destinationChanged(object, destinationKey, listed, error);
+      }
       return {
         sourceKey: object.key,
         destinationKey,
@@ -456,6 +490,50 @@ class Migration {
         attempts: error instanceof RequestFailedError ? error.attempts : 1,
       };
     }
+  }
+
+  /**
+   * S3 refused the copy because the destination is no longer what the listing showed. Unless it
+   * now holds this very object (an earlier try of this copy that S3 completed but whose answer
+   * was lost, or another run's copy), it is a conflict: left alone, and reported.
+   * @returns the conflict's outcome, or `undefined` when the destination holds the source's object.
+   */
+  private async destinationChanged(
+    object: ListedObject,
+    destinationKey: string,
+    listed: ListedObject | undefined,
+    error: PreconditionFailedError,
+  ): Promise<ObjectOutcome | undefined> {
+    const { bucket, destinationClient, retry } = this.settings;
+    let now: string;
+    try {
+      const head = await withRetry(
+        () =>
+          destinationClient.send(new HeadObjectCommand({ Bucket: bucket, Key: destinationKey })),
+        retry,
+      );
+      const current = { key: destinationKey, sizeBytes: head.ContentLength ?? -1, etag: head.ETag };
+      if (sameSizeAndEtag(object, current)) return undefined;
+      now = `it now holds ${current.sizeBytes} bytes, ETag ${current.etag}`;
+    } catch (headError) {
+      now =
+        statusOf(headError) === 404 || nameOf(headError) === 'NotFound'
+          ? 'it is now absent'
+          : `it could not be read again: ${messageOf(headError)}`;
+    }
+    const was = listed
+      ? `listed with ${listed.sizeBytes} bytes, ETag ${listed.etag}`
+      : 'absent when listed';
+    return {
+      sourceKey: object.key,
+      destinationKey,
+      sizeBytes: object.sizeBytes,
+      action: 'conflict',
+      reason:
+        `the destination changed since it was listed (${was}; ${now}), so S3 refused the ` +
+        `copy (${nameOf(error)}, HTTP 412) and it was left alone. Rerun to compare it again` +
+        `${this.options.overwrite ? '' : ', with --overwrite to replace it'}.`,
+    };
   }
 
   private heads(object: ListedObject, destinationKey: string) {

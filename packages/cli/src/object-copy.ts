@@ -10,8 +10,16 @@ import {
 } from '@aws-sdk/client-s3';
 import pLimit from 'p-limit';
 import { copySourceRange, planCopyParts, uniformPartSizes } from './copy-parts.ts';
+import { PreconditionFailedError, RequestFailedError } from './errors.ts';
 import { encodeCopySource } from './locations.ts';
 import { type RetryOptions, withRetry } from './retry.ts';
+
+/**
+ * What the destination key must hold for the copy to be written, as the destination listing
+ * showed it: nothing (`IfNoneMatch: '*'`), or the object with this ETag (`IfMatch`). Anything
+ * written there since makes S3 refuse the copy with 412 instead of replacing it unseen.
+ */
+export type DestinationPrecondition = { readonly absent: true } | { readonly etag: string };
 
 /** One object to copy. */
 export interface CopyRequest {
@@ -22,6 +30,8 @@ export interface CopyRequest {
   readonly sizeBytes: number;
   readonly destinationBucket: string;
   readonly destinationKey: string;
+  /** Sent on CopyObject, or on CompleteMultipartUpload for a copy in parts. */
+  readonly destinationPrecondition: DestinationPrecondition;
 }
 
 /** How to copy. */
@@ -49,30 +59,101 @@ export interface CopyResult {
   readonly etag: string | undefined;
 }
 
+/** The conditional-write headers of a {@link DestinationPrecondition}. */
+export function destinationConditionHeaders(
+  precondition: DestinationPrecondition,
+): { IfNoneMatch: '*' } | { IfMatch: string } {
+  return 'etag' in precondition ? { IfMatch: precondition.etag } : { IfNoneMatch: '*' };
+}
+
+function isPreconditionFailure(error: unknown): boolean {
+  const e = (error instanceof RequestFailedError ? error.cause : error) as
+    | { name?: string; $metadata?: { httpStatusCode?: number } }
+    | undefined;
+  return e?.name === 'PreconditionFailed' || e?.$metadata?.httpStatusCode === 412;
+}
+
+function attemptsOf(error: unknown): number {
+  return error instanceof RequestFailedError ? error.attempts : 1;
+}
+
+function normalizeEtag(etag: string | undefined): string | undefined {
+  return etag?.replace(/^W\//, '').replace(/"/g, '');
+}
+
+/**
+ * Which precondition a CopyObject's 412 is about: the source's (`CopySourceIfMatch`) or the
+ * destination's (`IfNoneMatch`/`IfMatch`). S3 names it in the error's `Condition`
+ * (`x-amz-copy-source-If-Match`, `If-None-Match`...); without it, the source is read again: if
+ * its ETag is still the listed one, the destination is what changed.
+ */
+async function preconditionSide(
+  error: unknown,
+  request: CopyRequest,
+  options: CopierOptions,
+): Promise<'source' | 'destination' | 'unknown'> {
+  const cause = error instanceof RequestFailedError ? error.cause : error;
+  const condition = (cause as { Condition?: unknown } | undefined)?.Condition;
+  if (typeof condition === 'string' && condition.trim()) {
+    return /copy-source/i.test(condition) ? 'source' : 'destination';
+  }
+  if (!request.sourceEtag) return 'destination';
+  try {
+    const head = await withRetry(
+      () =>
+        options.sourceClient.send(
+          new HeadObjectCommand({ Bucket: request.sourceBucket, Key: request.sourceKey }),
+        ),
+      options.retry,
+    );
+    return normalizeEtag(head.ETag) === normalizeEtag(request.sourceEtag)
+      ? 'destination'
+      : 'source';
+  } catch (headError) {
+    const status = (
+      (headError instanceof RequestFailedError ? headError.cause : headError) as {
+        $metadata?: { httpStatusCode?: number };
+      }
+    )?.$metadata?.httpStatusCode;
+    return status === 404 ? 'source' : 'unknown';
+  }
+}
+
 /**
  * Copies one object server-side, keeping its content type and metadata: one CopyObject up to
  * the multipart threshold, else CreateMultipartUpload, UploadPartCopy per part and
  * CompleteMultipartUpload (an upload that fails is aborted, so no parts are left behind).
+ * The write is conditional on the destination still being as listed
+ * ({@link CopyRequest.destinationPrecondition}).
+ * @throws PreconditionFailedError when S3 answers 412, saying which side changed;
+ *   RequestFailedError for other failures.
  */
 export async function copyObject(
   request: CopyRequest,
   options: CopierOptions,
 ): Promise<CopyResult> {
   if (request.sizeBytes > options.multipartThresholdBytes) return copyInParts(request, options);
-  const result = await withRetry(
-    () =>
-      options.destinationClient.send(
-        new CopyObjectCommand({
-          Bucket: request.destinationBucket,
-          Key: request.destinationKey,
-          CopySource: encodeCopySource(request.sourceBucket, request.sourceKey),
-          MetadataDirective: 'COPY',
-          ...(request.sourceEtag ? { CopySourceIfMatch: request.sourceEtag } : {}),
-        }),
-      ),
-    options.retry,
-  );
-  return { multipart: false, parts: 1, etag: result.CopyObjectResult?.ETag };
+  try {
+    const result = await withRetry(
+      () =>
+        options.destinationClient.send(
+          new CopyObjectCommand({
+            Bucket: request.destinationBucket,
+            Key: request.destinationKey,
+            CopySource: encodeCopySource(request.sourceBucket, request.sourceKey),
+            MetadataDirective: 'COPY',
+            ...(request.sourceEtag ? { CopySourceIfMatch: request.sourceEtag } : {}),
+            ...destinationConditionHeaders(request.destinationPrecondition),
+          }),
+        ),
+      options.retry,
+    );
+    return { multipart: false, parts: 1, etag: result.CopyObjectResult?.ETag };
+  } catch (error) {
+    if (!isPreconditionFailure(error)) throw error;
+    const side = await preconditionSide(error, request, options);
+    throw new PreconditionFailedError(side, error, attemptsOf(error));
+  }
 }
 
 function headPart(
@@ -191,9 +272,15 @@ async function copyInParts(request: CopyRequest, options: CopierOptions): Promis
           ...destination,
           UploadId: uploadId,
           MultipartUpload: { Parts: completed },
+          ...destinationConditionHeaders(request.destinationPrecondition),
         }),
       ),
-    );
+    ).catch((error: unknown) => {
+      // The only precondition CompleteMultipartUpload carries is the destination's.
+      throw isPreconditionFailure(error)
+        ? new PreconditionFailedError('destination', error, attemptsOf(error))
+        : error;
+    });
     return { multipart: true, parts: parts.length, etag: done.ETag };
   } catch (error) {
     // Best effort, and even when interrupted: parts of an unfinished upload are billed.

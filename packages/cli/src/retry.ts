@@ -34,6 +34,9 @@ const RETRYABLE_NAMES = new Set([
   'ServiceUnavailable',
   'OperationAborted',
   'TimeoutError',
+  // 409 from a conditional write (IfNoneMatch/IfMatch) racing another write of the key: S3 asks
+  // for a retry, which then succeeds or is refused with 412.
+  'ConditionalRequestConflict',
 ]);
 
 const RETRYABLE_NETWORK_CODES = new Set([

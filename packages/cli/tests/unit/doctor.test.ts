@@ -72,6 +72,52 @@ function healthyBucket() {
   return stored;
 }
 
+/**
+ * A versioned bucket, as S3 keeps one: each put adds a version (with a VersionId), a delete
+ * without a VersionId adds a delete marker and keeps every version, a delete with one removes
+ * that version. Returns every key's versions and markers, newest last.
+ */
+function versionedBucket() {
+  healthyBucket();
+  const history = new Map<string, { versionId: string; body?: string }[]>();
+  let next = 1;
+  const current = (key: string) => {
+    const latest = history.get(key)?.at(-1);
+    return latest?.body === undefined ? undefined : latest.body;
+  };
+  s3.on(PutObjectCommand).callsFake((input: { Key: string; Body: string }) => {
+    const versionId = `v-${next++}`;
+    history.set(input.Key, [...(history.get(input.Key) ?? []), { versionId, body: input.Body }]);
+    return { VersionId: versionId };
+  });
+  s3.on(GetObjectCommand).callsFake((input: { Key: string }) => {
+    const body = Buffer.from(current(input.Key) ?? '');
+    return {
+      ContentLength: body.length,
+      Body: (async function* () {
+        yield body;
+      })(),
+    };
+  });
+  s3.on(DeleteObjectCommand).callsFake((input: { Key: string; VersionId?: string }) => {
+    const versions = history.get(input.Key) ?? [];
+    history.set(
+      input.Key,
+      input.VersionId
+        ? versions.filter((v) => v.versionId !== input.VersionId)
+        : [...versions, { versionId: `marker-${next++}` }],
+    );
+    if (history.get(input.Key)?.length === 0) history.delete(input.Key);
+    return {};
+  });
+  s3.on(ListObjectsV2Command).callsFake((input: { Prefix: string }) => ({
+    Contents: [...history.keys()]
+      .filter((key) => key.startsWith(input.Prefix) && current(key) !== undefined)
+      .map((Key) => ({ Key })),
+  }));
+  return history;
+}
+
 beforeEach(() => {
   s3.reset();
 });
@@ -178,6 +224,50 @@ describe('runDoctor', () => {
     expect(check(report, 'probe-delete').status).toBe('fail');
     expect(check(report, 'probe-delete').fix).toContain('Grant s3:DeleteObject');
     expect(check(report, 'probe-delete').fix).toContain(`aws s3 rm s3://${BUCKET}/${written}`);
+  });
+
+  it('deletes the probe by key, with no version id, when the put returns none', async () => {
+    healthyBucket();
+    await runDoctor(env);
+    const [deletion] = s3.commandCalls(DeleteObjectCommand);
+    expect(deletion?.args[0].input).not.toHaveProperty('VersionId');
+  });
+
+  it('deletes the version it wrote on a versioned bucket, leaving no version or marker', async () => {
+    const history = versionedBucket();
+    const report = await runDoctor(env);
+    const written = s3.commandCalls(PutObjectCommand)[0]?.args[0].input.Key;
+    expect(check(report, 'probe-put')).toMatchObject({
+      status: 'pass',
+      data: { versionId: 'v-1' },
+    });
+    expect(s3.commandCalls(DeleteObjectCommand).map((c) => c.args[0].input)).toEqual([
+      { Bucket: BUCKET, Key: written, VersionId: 'v-1' },
+    ]);
+    expect(check(report, 'probe-delete').status).toBe('pass');
+    expect(check(report, 'probe-delete').detail).toContain('version v-1');
+    expect(history.size).toBe(0);
+    expect(report.ok).toBe(true);
+  });
+
+  it('names s3:DeleteObjectVersion when deleting the probe version is refused', async () => {
+    const history = versionedBucket();
+    s3.on(DeleteObjectCommand, { VersionId: 'v-1' }).rejects(sdkError('AccessDenied', 403));
+    const report = await runDoctor(env);
+    const written = s3.commandCalls(PutObjectCommand)[0]?.args[0].input.Key;
+    const deletion = check(report, 'probe-delete');
+    expect(deletion.status).toBe('fail');
+    expect(deletion.detail).toContain(`Deleting version v-1 of s3://${BUCKET}/${written} failed`);
+    expect(deletion.fix).toContain(
+      `Grant s3:DeleteObjectVersion on arn:aws:s3:::${BUCKET}/generated/_doctor/* to the caller`,
+    );
+    expect(deletion.fix).toContain(
+      `aws s3api delete-object --bucket ${BUCKET} --key ${written} --version-id v-1`,
+    );
+    // No fallback to a plain delete, which would only hide the probe behind a delete marker.
+    expect(s3.commandCalls(DeleteObjectCommand)).toHaveLength(1);
+    expect(history.get(written!)).toEqual([expect.objectContaining({ versionId: 'v-1' })]);
+    expect(report.ok).toBe(false);
   });
 
   it('names the unknown access key when S3 does not know it', async () => {

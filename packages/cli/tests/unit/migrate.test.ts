@@ -20,6 +20,7 @@ import {
   runMigration,
   SourceBucketError,
 } from '../../src/index.ts';
+import { runCommand } from '../helpers/run-cli.ts';
 import { sdkError } from '../helpers/sdk-errors.ts';
 
 const s3 = mockClient(S3Client);
@@ -52,6 +53,13 @@ function buckets(
   }));
   s3.on(CopyObjectCommand).resolves({ CopyObjectResult: { ETag: '"x"' } });
 }
+
+/** A 412 as S3 sends it, naming the failed condition. */
+const preconditionFailed = (condition: string) =>
+  Object.assign(sdkError('PreconditionFailed', 412), { Condition: condition });
+
+const copyInputs = () =>
+  s3.commandCalls(CopyObjectCommand).map((c) => c.args[0].input as CopyObjectCommandInput);
 
 const migrate = (options: Partial<MigrationOptions> = {}, regions?: string[]) =>
   runMigration(target(regions), {
@@ -243,5 +251,126 @@ describe('runMigration', () => {
     ]);
     expect(s3.commandCalls(CopyObjectCommand)).toHaveLength(0);
     expect(report.bytes.copied).toBe(0);
+  });
+
+  describe('writes only over what the destination listing showed', () => {
+    it('copies to a key listed as absent only if it is still absent (IfNoneMatch)', async () => {
+      buckets([{ key: 'legacy/a.png' }]);
+      await migrate();
+      const [input] = copyInputs();
+      expect(input).toMatchObject({ Key: 'generated/a.png', IfNoneMatch: '*' });
+      expect(input).not.toHaveProperty('IfMatch');
+    });
+
+    it('overwrites only the object it listed (IfMatch on the listed ETag)', async () => {
+      buckets(
+        [{ key: 'legacy/a.png', size: 10 }],
+        [{ key: 'generated/a.png', size: 11, etag: '"listed-dest"' }],
+      );
+      await migrate({ overwrite: true });
+      const [input] = copyInputs();
+      expect(input).toMatchObject({ Key: 'generated/a.png', IfMatch: '"listed-dest"' });
+      expect(input).not.toHaveProperty('IfNoneMatch');
+    });
+
+    it('reports a 412 on the destination as a conflict, not as a changed source', async () => {
+      buckets([{ key: 'legacy/a.png' }, { key: 'legacy/b.png' }]);
+      s3.on(CopyObjectCommand, { Key: 'generated/a.png' }).rejects(
+        preconditionFailed('If-None-Match'),
+      );
+      s3.on(HeadObjectCommand, { Bucket: BUCKET, Key: 'generated/a.png' }).resolves({
+        ContentLength: 99,
+        ETag: '"written-meanwhile"',
+      });
+      const report = await migrate();
+      expect(report.counts).toMatchObject({ copied: 1, conflicts: 1, failed: 0 });
+      expect(report.failures).toEqual([]);
+      expect(report.conflicts).toEqual([
+        expect.objectContaining({
+          sourceKey: 'legacy/a.png',
+          destinationKey: 'generated/a.png',
+          action: 'conflict',
+        }),
+      ]);
+      const reason = report.conflicts[0]?.reason ?? '';
+      expect(reason).toContain('the destination changed since it was listed');
+      expect(reason).toContain(
+        'absent when listed; it now holds 99 bytes, ETag "written-meanwhile"',
+      );
+      expect(reason).toContain('with --overwrite to replace it');
+      expect(reason).not.toMatch(/source object changed/);
+      expect(report.ok).toBe(false);
+    });
+
+    it('reports a 412 when overwriting as a conflict naming what was listed', async () => {
+      buckets(
+        [{ key: 'legacy/a.png', size: 10 }],
+        [{ key: 'generated/a.png', size: 11, etag: '"listed-dest"' }],
+      );
+      s3.on(CopyObjectCommand).rejects(preconditionFailed('If-Match'));
+      s3.on(HeadObjectCommand).resolves({ ContentLength: 12, ETag: '"newer-dest"' });
+      const report = await migrate({ overwrite: true });
+      expect(report.counts).toMatchObject({ copied: 0, conflicts: 1, failed: 0 });
+      expect(report.conflicts[0]?.reason).toContain(
+        'listed with 11 bytes, ETag "listed-dest"; it now holds 12 bytes, ETag "newer-dest"',
+      );
+      expect(report.ok).toBe(false);
+    });
+
+    it('counts a 412 as copied when the destination now holds the source object', async () => {
+      // The first try was carried out but its answer lost; the retry finds the copy there.
+      buckets([{ key: 'legacy/a.png', size: 10, etag: '"src"' }]);
+      s3.on(CopyObjectCommand)
+        .rejectsOnce(sdkError('InternalError', 500))
+        .rejects(preconditionFailed('If-None-Match'));
+      s3.on(HeadObjectCommand).resolves({ ContentLength: 10, ETag: '"src"' });
+      const report = await migrate();
+      expect(s3.commandCalls(CopyObjectCommand)).toHaveLength(2);
+      expect(report.counts).toMatchObject({ copied: 1, conflicts: 0, failed: 0 });
+      expect(report.ok).toBe(true);
+    });
+
+    it('still reports a 412 on the source as a failure: the source changed', async () => {
+      buckets([{ key: 'legacy/a.png' }]);
+      s3.on(CopyObjectCommand).rejects(preconditionFailed('x-amz-copy-source-If-Match'));
+      const report = await migrate();
+      expect(report.counts).toMatchObject({ conflicts: 0, failed: 1 });
+      expect(report.failures[0]?.reason).toBe(
+        'The source object changed after it was listed; rerun to copy its new version.',
+      );
+    });
+
+    it('makes a conflict of a copy in parts whose completion S3 refuses with 412', async () => {
+      buckets([{ key: 'legacy/big.bin', size: 12 * MiB }]);
+      s3.on(HeadObjectCommand).resolves({ ContentLength: 12 * MiB });
+      s3.on(HeadObjectCommand, { Bucket: BUCKET }).rejects(sdkError('NotFound', 404));
+      s3.on(CreateMultipartUploadCommand).resolves({ UploadId: 'u' });
+      s3.on(UploadPartCopyCommand).resolves({ CopyPartResult: { ETag: '"p"' } });
+      s3.on(CompleteMultipartUploadCommand).rejects(sdkError('PreconditionFailed', 412));
+      const report = await migrate({ multipartThresholdBytes: 5 * MiB, partSizeBytes: 5 * MiB });
+      expect(s3.commandCalls(CompleteMultipartUploadCommand)[0]?.args[0].input.IfNoneMatch).toBe(
+        '*',
+      );
+      expect(report.counts).toMatchObject({ copied: 0, conflicts: 1, failed: 0 });
+      expect(report.conflicts[0]?.reason).toContain('the destination changed since it was listed');
+    });
+
+    it('exits 1 and lists the conflict when the destination changed during the run', async () => {
+      buckets([{ key: 'legacy/a.png' }]);
+      s3.on(CopyObjectCommand).rejects(preconditionFailed('If-None-Match'));
+      s3.on(HeadObjectCommand).resolves({ ContentLength: 99, ETag: '"written-meanwhile"' });
+      const result = await runCommand(
+        ['migrate', '--from', `s3://${SOURCE}/legacy/`, '--to', 'generated', '--no-progress'],
+        {
+          S3_BUCKET_NAME: BUCKET,
+          S3_CLIENT_REGION: 'us-east-1',
+          BACKEND_AWS_KEY: credentials.accessKeyId,
+          BACKEND_AWS_SECRET: credentials.secretAccessKey,
+        },
+      );
+      expect(result.code).toBe(1);
+      expect(result.stdout).toMatch(/conflicts {2}1 /);
+      expect(result.stdout).toContain('the destination changed since it was listed');
+    });
   });
 });

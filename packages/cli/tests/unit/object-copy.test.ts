@@ -9,7 +9,14 @@ import {
 } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import { type CopierOptions, copyObject, MAX_SINGLE_COPY_BYTES } from '../../src/index.ts';
+import {
+  type CopierOptions,
+  type CopyRequest,
+  copyObject,
+  MAX_SINGLE_COPY_BYTES,
+  PreconditionFailedError,
+} from '../../src/index.ts';
+import { sdkError } from '../helpers/sdk-errors.ts';
 
 const MiB = 1024 ** 2;
 const GiB = 1024 ** 3;
@@ -27,14 +34,34 @@ function copier(overrides: Partial<CopierOptions> = {}): CopierOptions {
   };
 }
 
-const request = (sizeBytes: number) => ({
+const request = (
+  sizeBytes: number,
+  destinationPrecondition: CopyRequest['destinationPrecondition'] = { absent: true },
+): CopyRequest => ({
   sourceBucket: 'autobio-staging',
   sourceKey: 'photos/a b.png',
   sourceEtag: '"src-etag"',
   sizeBytes,
   destinationBucket: 'auto-bio-illustrations',
   destinationKey: 'generated/a b.png',
+  destinationPrecondition,
 });
+
+/** A 412 as S3 sends it, with the failed condition named in the body when given. */
+function preconditionFailed(condition?: string): Error {
+  const error = sdkError('PreconditionFailed', 412, {
+    message: 'At least one of the pre-conditions you specified did not hold',
+  });
+  return condition ? Object.assign(error, { Condition: condition }) : error;
+}
+
+/** A multipart copy of 6 GiB whose parts all succeed. */
+function multipartBucket() {
+  s3.on(HeadObjectCommand).resolves({ ContentLength: 6 * GiB });
+  s3.on(CreateMultipartUploadCommand).resolves({ UploadId: 'up-5' });
+  s3.on(UploadPartCopyCommand).resolves({ CopyPartResult: { ETag: '"p"' } });
+  s3.on(AbortMultipartUploadCommand).resolves({});
+}
 
 beforeEach(() => {
   s3.reset();
@@ -55,8 +82,74 @@ describe('copyObject', () => {
       CopySource: 'autobio-staging/photos/a%20b.png',
       MetadataDirective: 'COPY',
       CopySourceIfMatch: '"src-etag"',
+      IfNoneMatch: '*',
     });
     expect(s3.commandCalls(CreateMultipartUploadCommand)).toHaveLength(0);
+  });
+
+  it('overwrites only the destination object it was given, with IfMatch on its ETag', async () => {
+    s3.on(CopyObjectCommand).resolves({ CopyObjectResult: { ETag: '"src-etag"' } });
+    await copyObject(request(10, { etag: '"old-dest"' }), copier());
+    const input = s3.commandCalls(CopyObjectCommand)[0]?.args[0].input;
+    expect(input).toMatchObject({ IfMatch: '"old-dest"', CopySourceIfMatch: '"src-etag"' });
+    expect(input).not.toHaveProperty('IfNoneMatch');
+  });
+
+  it('says a 412 is about the destination when S3 names its condition', async () => {
+    s3.on(CopyObjectCommand).rejects(preconditionFailed('If-None-Match'));
+    const error = await copyObject(request(10), copier()).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PreconditionFailedError);
+    expect(error).toMatchObject({ side: 'destination', errorName: 'PreconditionFailed' });
+    // Not retried, and no need to read the source to tell.
+    expect(s3.commandCalls(CopyObjectCommand)).toHaveLength(1);
+    expect(s3.commandCalls(HeadObjectCommand)).toHaveLength(0);
+  });
+
+  it("says a 412 is about the source when S3 names the copy source's condition", async () => {
+    s3.on(CopyObjectCommand).rejects(preconditionFailed('x-amz-copy-source-If-Match'));
+    const error = await copyObject(request(10), copier()).catch((e: unknown) => e);
+    expect(error).toMatchObject({ side: 'source' });
+  });
+
+  it('reads the source again to tell the sides apart when S3 does not name the condition', async () => {
+    s3.on(CopyObjectCommand).rejects(preconditionFailed());
+    s3.on(HeadObjectCommand).resolvesOnce({ ETag: '"src-etag"' }).resolves({ ETag: '"newer"' });
+    const unchangedSource = await copyObject(request(10), copier()).catch((e: unknown) => e);
+    expect(unchangedSource).toMatchObject({ side: 'destination' });
+    const changedSource = await copyObject(request(10), copier()).catch((e: unknown) => e);
+    expect(changedSource).toMatchObject({ side: 'source' });
+    expect(s3.commandCalls(HeadObjectCommand)[0]?.args[0].input).toEqual({
+      Bucket: 'autobio-staging',
+      Key: 'photos/a b.png',
+    });
+  });
+
+  it('completes a copy in parts only if the destination is still absent, or still as listed', async () => {
+    multipartBucket();
+    s3.on(CompleteMultipartUploadCommand).resolves({ ETag: '"m"' });
+    await copyObject(request(6 * GiB), copier());
+    await copyObject(request(6 * GiB, { etag: '"old-dest"' }), copier());
+    const [absent, replaced] = s3
+      .commandCalls(CompleteMultipartUploadCommand)
+      .map((call) => call.args[0].input);
+    expect(absent).toMatchObject({ UploadId: 'up-5', IfNoneMatch: '*' });
+    expect(absent).not.toHaveProperty('IfMatch');
+    expect(replaced).toMatchObject({ UploadId: 'up-5', IfMatch: '"old-dest"' });
+    expect(replaced).not.toHaveProperty('IfNoneMatch');
+    // The condition is on the destination: the source-side requests do not carry it.
+    for (const call of s3.commandCalls(UploadPartCopyCommand)) {
+      expect(call.args[0].input).not.toHaveProperty('IfNoneMatch');
+      expect(call.args[0].input).not.toHaveProperty('IfMatch');
+    }
+  });
+
+  it('aborts a copy in parts whose completion is refused because the destination changed', async () => {
+    multipartBucket();
+    s3.on(CompleteMultipartUploadCommand).rejects(preconditionFailed());
+    const error = await copyObject(request(6 * GiB), copier()).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PreconditionFailedError);
+    expect(error).toMatchObject({ side: 'destination' });
+    expect(s3.commandCalls(AbortMultipartUploadCommand)[0]?.args[0].input.UploadId).toBe('up-5');
   });
 
   it('retries a throttled CopyObject', async () => {

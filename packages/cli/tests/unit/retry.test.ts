@@ -21,6 +21,11 @@ describe('isRetryableError', () => {
     expect(isRetryableError(Object.assign(new Error('reset'), { code: 'ECONNRESET' }))).toBe(true);
   });
 
+  it('retries a conditional write that raced another write (409), not other 409s', () => {
+    expect(isRetryableError(error('ConditionalRequestConflict', 409))).toBe(true);
+    expect(isRetryableError(error('BucketNotEmpty', 409))).toBe(false);
+  });
+
   it('does not retry refusals, missing objects, failed preconditions or 501', () => {
     expect(isRetryableError(error('AccessDenied', 403))).toBe(false);
     expect(isRetryableError(error('NoSuchKey', 404))).toBe(false);
