@@ -77,6 +77,8 @@ const EXPECTED_ACCESS: Record<
     objects: [
       ...['subjects/*', 'stubs/*', ...GENERATED].map((r) => `s3:GetObject ${r}`),
       ...GENERATED.map((r) => `s3:PutObject ${r}`),
+      // The output key of a failed call to the illustration-gen service.
+      ...GENERATED.map((r) => `s3:DeleteObject ${r}`),
     ],
     listPrefixes: ['subjects/*', 'stubs/*', ...GENERATED],
   },

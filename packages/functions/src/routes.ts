@@ -95,7 +95,14 @@ export const ROUTES: readonly RouteDefinition[] = [
     [
       ...grant(['subjects'], READ_IF_PRESENT),
       ...grant(['stubs'], READ_IF_PRESENT),
-      ...grant(GENERATED_AREAS, ['s3:ListBucket', 's3:GetObject', 's3:PutObject']),
+      // DeleteObject: after a failed call to the service, the key it was asked to write is
+      // deleted, so that a failure leaves no illustration behind.
+      ...grant(GENERATED_AREAS, [
+        's3:ListBucket',
+        's3:GetObject',
+        's3:PutObject',
+        's3:DeleteObject',
+      ]),
     ],
     [
       'ILLUSTRATION_GEN_MODE',

@@ -8,10 +8,9 @@ import type { Context } from 'aws-lambda';
 import { LAMBDA_TIME_RESERVE_MS } from '../constants.ts';
 import { loadIllustrationGenConfig } from '../env.ts';
 import { HttpError, IllustrationGenError } from '../errors.ts';
-import { createRouteHandler } from '../internal/http.ts';
+import { createRouteHandler, describeError } from '../internal/http.ts';
 import { requestIllustration } from '../internal/illustration-gen-client.ts';
-import { logger } from '../internal/logger.ts';
-
+import type { RequestLogger } from '../internal/logger.ts';
 import { generateRequestSchema, kindPathSchema } from '../schemas.ts';
 import type { GenerateIllustrationResponse } from '../types/api.ts';
 import type { IllustrationGenConfig } from '../types/illustration-gen.ts';
@@ -48,6 +47,40 @@ async function generateFromStub(config: IllustrationGenConfig, outputKey: string
   return outputKey;
 }
 
+/**
+ * The subject image's stored Content-Type, without parameters, so the service knows how to decode
+ * it (the fixed `.png` key may hold a JPEG or WebP). A HEAD: s3:GetObject, which the route has.
+ * @throws HttpError 400 UnsupportedContentType when it is not an image type uploads accept.
+ */
+async function subjectImageContentType(subjectKey: string): Promise<string> {
+  const stored = (await s3Client.headObject(subjectKey)).contentType;
+  const contentType = stored?.split(';')[0]?.trim().toLowerCase() ?? '';
+  if (!s3Client.isAllowedContentType(contentType)) {
+    throw new HttpError(
+      400,
+      'UnsupportedContentType',
+      `Your subject image is stored as ${JSON.stringify(stored ?? 'no content type')}, not as an image type the illustration service takes: upload it again with POST /uploads/subject.`,
+    );
+  }
+  return contentType;
+}
+
+/**
+ * Deletes the key the service was asked to write after the call failed, so that a failed
+ * generation leaves no illustration behind (the service may have written it before failing).
+ * Best effort: a failure to delete is logged, and the original error is the one answered.
+ */
+async function deleteUnansweredOutput(outputKey: string, log: RequestLogger): Promise<void> {
+  try {
+    await s3Client.deleteObject(outputKey);
+  } catch (error) {
+    log.warn('Could not delete the output key of a failed illustration', {
+      key: outputKey,
+      error: describeError(error),
+    });
+  }
+}
+
 /** Asks the service for an illustration and accepts only a generated key of the caller's. */
 async function generateWithService(
   config: IllustrationGenConfig & { readonly url: string },
@@ -59,20 +92,25 @@ async function generateWithService(
     readonly outputKey: string;
     readonly requestId: string;
     readonly context: Context;
+    /** Called just before the request is sent: from then on `outputKey` may be written. */
+    readonly onSend: () => void;
   },
 ): Promise<string> {
   const bucket = s3Client.getBucketName();
   const outputPrefix = s3Client.keys.generatedUserPrefix(request.kind, request.userId);
+  const contentType = await subjectImageContentType(request.subjectKey);
   const subjectImageBase64 = await s3Client.getObjectAsBase64(bucket, request.subjectKey);
   // Answer with a 504 before Lambda itself times out.
   const remainingMs = request.context.getRemainingTimeInMillis() - LAMBDA_TIME_RESERVE_MS;
   const timeoutMs = Math.max(1, Math.min(config.timeoutMs, remainingMs));
+  request.onSend();
   const { s3Uri } = await requestIllustration(
     config.url,
     {
       userId: request.userId,
       kind: request.kind,
       subjectImageBase64,
+      subjectImageContentType: contentType,
       ...(request.prompt !== undefined ? { prompt: request.prompt } : {}),
       bucket,
       region: s3Client.getRegion(),
@@ -94,6 +132,39 @@ async function generateWithService(
   return key;
 }
 
+/** The generated illustration at `key`, with its download URL. @throws when nothing is there. */
+async function describeIllustration(
+  key: string,
+  kind: GeneratedKind,
+  source: IllustrationGenConfig['mode'],
+): Promise<GenerateIllustrationResponse> {
+  const object = await s3Client.findObject(key);
+  if (!object) {
+    throw new IllustrationGenError(
+      'BadResponse',
+      `The illustration-gen service answered s3://${s3Client.getBucketName()}/${key}, but nothing is stored there.`,
+    );
+  }
+  const createdAt = new Date(s3Client.keys.parseGeneratedKey(key)!.timestampMs);
+  const signingDate = new Date();
+  return {
+    illustration: {
+      key,
+      kind,
+      createdAt: createdAt.toISOString(),
+      sizeBytes: object.sizeBytes,
+      url: await s3Client.generatePresignedDownloadUrl(key, {
+        expiresInSeconds: DEFAULT_PRESIGN_EXPIRES_IN_SECONDS,
+        signingDate,
+      }),
+      expiresAt: new Date(
+        signingDate.getTime() + DEFAULT_PRESIGN_EXPIRES_IN_SECONDS * 1000,
+      ).toISOString(),
+    },
+    source,
+  };
+}
+
 /**
  * `POST /illustrations/{kind}`: makes an illustration from the caller's subject image with the
  * illustration-gen service (or, in stub mode, a copy of a stub image) and answers with it and
@@ -103,7 +174,7 @@ export const handler = createRouteHandler({
   route: 'generate-illustration',
   path: kindPathSchema,
   body: generateRequestSchema,
-  async handle({ userId, path: { kind }, body, requestId, context }) {
+  async handle({ userId, path: { kind }, body, requestId, context, log }) {
     const config = loadIllustrationGenConfig();
     const subjectKey = s3Client.getSubjectKey(userId);
     if (!(await s3Client.findObject(subjectKey))) {
@@ -114,39 +185,33 @@ export const handler = createRouteHandler({
       );
     }
     const outputKey = s3Client.getGeneratedKey(kind, userId);
-    const key =
-      config.mode === 'stub' || config.url === undefined
-        ? await generateFromStub(config, outputKey)
-        : await generateWithService(
-            { ...config, url: config.url },
-            { userId, kind, prompt: body.prompt, subjectKey, outputKey, requestId, context },
-          );
-    const object = await s3Client.findObject(key);
-    if (!object) {
-      throw new IllustrationGenError(
-        'BadResponse',
-        `The illustration-gen service answered s3://${s3Client.getBucketName()}/${key}, but nothing is stored there.`,
-      );
+    // Once the service has the request it may write outputKey, even if the call then fails.
+    let sent = false;
+    try {
+      const key =
+        config.mode === 'stub' || config.url === undefined
+          ? await generateFromStub(config, outputKey)
+          : await generateWithService(
+              { ...config, url: config.url },
+              {
+                userId,
+                kind,
+                prompt: body.prompt,
+                subjectKey,
+                outputKey,
+                requestId,
+                context,
+                onSend: () => {
+                  sent = true;
+                },
+              },
+            );
+      const response = await describeIllustration(key, kind, config.mode);
+      log.info('Illustration generated', { key, source: config.mode });
+      return { statusCode: 201, body: response };
+    } catch (error) {
+      if (sent) await deleteUnansweredOutput(outputKey, log);
+      throw error;
     }
-    const createdAt = new Date(s3Client.keys.parseGeneratedKey(key)!.timestampMs);
-    const signingDate = new Date();
-    const response: GenerateIllustrationResponse = {
-      illustration: {
-        key,
-        kind,
-        createdAt: createdAt.toISOString(),
-        sizeBytes: object.sizeBytes,
-        url: await s3Client.generatePresignedDownloadUrl(key, {
-          expiresInSeconds: DEFAULT_PRESIGN_EXPIRES_IN_SECONDS,
-          signingDate,
-        }),
-        expiresAt: new Date(
-          signingDate.getTime() + DEFAULT_PRESIGN_EXPIRES_IN_SECONDS * 1000,
-        ).toISOString(),
-      },
-      source: config.mode,
-    };
-    logger.info('Illustration generated', { key, source: config.mode });
-    return { statusCode: 201, body: response };
   },
 });

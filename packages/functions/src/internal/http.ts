@@ -10,7 +10,7 @@ import { type ErrorDetail, HttpError } from '../errors.ts';
 import type { ErrorResponse } from '../types/api.ts';
 import type { RouteName } from '../types/routes.ts';
 import { mapError } from './error-response.ts';
-import { logger } from './logger.ts';
+import { logger, type RequestLogger, requestLogger } from './logger.ts';
 
 /** An HTTP API (payload 2.0) event with a JWT authorizer. */
 export type ApiEvent = APIGatewayProxyEventV2WithJWTAuthorizer;
@@ -31,6 +31,8 @@ export interface ApiRequest<Body, Query, Path> {
   /** API Gateway's request id, also in every log line and error body. */
   readonly requestId: string;
   readonly context: Context;
+  /** This request's logger: its lines carry the route, the request id and the caller. */
+  readonly log: RequestLogger;
 }
 
 /** A handler's successful answer, sent as JSON. */
@@ -61,7 +63,7 @@ const HEADERS = {
  * An error for the log: name, code, message, stack and causes only. SDK errors carry their raw
  * HTTP response, which is large and not for logs.
  */
-function describeError(error: unknown, depth = 0): Record<string, unknown> | string {
+export function describeError(error: unknown, depth = 0): Record<string, unknown> | string {
   if (!(error instanceof Error)) return String(error);
   const { code, $metadata } = error as { code?: unknown; $metadata?: { httpStatusCode?: number } };
   return {
@@ -166,13 +168,12 @@ function readJsonBody(schema: z.ZodType<unknown>, event: ApiEvent): unknown {
   try {
     return JSON.parse(text);
   } catch (error) {
+    // Node's message quotes the body ("secret-token" is not valid JSON): keep only the position.
+    const position = /at position (\d+)/.exec((error as Error).message)?.[1];
     throw new HttpError(
       400,
       'MalformedJson',
-      `The body is not valid JSON: ${(error as Error).message}.`,
-      {
-        cause: error,
-      },
+      `The body is not valid JSON${position !== undefined ? ` (at position ${position})` : ''}.`,
     );
   }
 }
@@ -188,12 +189,18 @@ export function createRouteHandler<Body = undefined, Query = undefined, Path = u
   return async (event, context) => {
     const started = performance.now();
     const requestId = event.requestContext?.requestId ?? context.awsRequestId;
+    // The request's keys go with each line, never onto the shared logger, where a concurrent
+    // request (pnpm dev) would pick them up; so does its Lambda request id, over the shared one.
     logger.addContext(context);
-    logger.appendKeys({ route: options.route, apiRequestId: requestId });
+    let log = requestLogger({
+      route: options.route,
+      apiRequestId: requestId,
+      function_request_id: context.awsRequestId,
+    });
     let result: ApiResult;
     try {
       const userId = authenticate(event);
-      logger.appendKeys({ userId });
+      log = log.with({ userId });
       const parsedBody = options.body ? readJsonBody(options.body, event) : undefined;
       const problems: ErrorDetail[] = [];
       const request: ApiRequest<Body, Query, Path> = {
@@ -203,6 +210,7 @@ export function createRouteHandler<Body = undefined, Query = undefined, Path = u
         body: check('body', options.body, parsedBody, problems),
         requestId,
         context,
+        log,
       };
       if (problems.length > 0) throw invalid(problems);
       const response = await options.handle(request);
@@ -219,25 +227,24 @@ export function createRouteHandler<Body = undefined, Query = undefined, Path = u
       };
       result = json(mapped.statusCode, body);
       if (mapped.level === 'info') {
-        logger.info('Request refused', {
+        log.info('Request refused', {
           statusCode: mapped.statusCode,
           code: mapped.code,
           reason: mapped.message,
         });
       } else {
-        logger[mapped.level]('Request failed', {
+        log[mapped.level]('Request failed', {
           statusCode: mapped.statusCode,
           code: mapped.code,
           error: describeError(error),
         });
       }
     }
-    logger.info('Request handled', {
+    log.info('Request handled', {
       routeKey: event.routeKey,
       statusCode: result.statusCode,
       durationMs: Math.round(performance.now() - started),
     });
-    logger.resetKeys();
     return result;
   };
 }

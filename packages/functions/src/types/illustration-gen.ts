@@ -25,6 +25,11 @@ export interface IllustrationGenRequest {
   readonly kind: GeneratedKind;
   /** The caller's subject image, base64 (standard alphabet, padded). */
   readonly subjectImageBase64: string;
+  /**
+   * What `subjectImageBase64` decodes to: `image/png`, `image/jpeg` or `image/webp` (its stored
+   * Content-Type; the subject key always ends in `.png`, whatever the image is).
+   */
+  readonly subjectImageContentType: string;
   /** What to draw, when the caller said. */
   readonly prompt?: string;
   /** This environment's bucket (`S3_BUCKET_NAME`): the only bucket the answer may point into. */

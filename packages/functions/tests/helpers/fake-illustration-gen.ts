@@ -9,15 +9,21 @@ export type FakeBehaviour =
   /** Writes a PNG at `outputKey` and answers its URI, as the real service should. */
   | { readonly kind: 'good' }
   /** Answers a URI in another bucket (the spec's "different bucket" case). */
-  | { readonly kind: 'foreign-bucket'; readonly bucket: string }
+  | { readonly kind: 'foreign-bucket'; readonly bucket: string; readonly writes?: boolean }
   /** Answers a URI of this bucket outside the caller's prefix, e.g. another user's key. */
   | { readonly kind: 'other-key'; readonly key: (request: IllustrationGenRequest) => string }
   /** Answers a good URI without writing anything there. */
   | { readonly kind: 'nothing-written' }
   /** Answers this status and body. */
-  | { readonly kind: 'status'; readonly statusCode: number; readonly body: string }
+  | {
+      readonly kind: 'status';
+      readonly statusCode: number;
+      readonly body: string;
+      readonly writes?: boolean;
+    }
   /** Never answers. */
-  | { readonly kind: 'hang' };
+  | { readonly kind: 'hang'; readonly writes?: boolean };
+/* `writes`: first writes a PNG at `outputKey`, as a service failing after its upload would. */
 
 /** A local HTTP server standing in for the illustration-gen service. */
 export interface FakeIllustrationGen {
@@ -51,6 +57,9 @@ export async function startFakeIllustrationGen(storage: S3Storage): Promise<Fake
       response.writeHead(statusCode, { 'content-type': 'application/json' });
       response.end(typeof payload === 'string' ? payload : JSON.stringify(payload));
     };
+    if ('writes' in behaviour && behaviour.writes) {
+      await storage.putObject(body.outputKey, fakePng(128), { contentType: 'image/png' });
+    }
     switch (behaviour.kind) {
       case 'good': {
         lastImage = fakePng(512);

@@ -2,7 +2,13 @@ import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { createServer } from 'node:net';
 import { LOCAL_S3_CREDENTIALS } from '@autobio/local-s3';
-import { createS3Storage, DEFAULT_PREFIXES, resetS3Storage } from '@autobio/s3-storage';
+import {
+  AccessDeniedError,
+  createS3Storage,
+  DEFAULT_PREFIXES,
+  resetS3Storage,
+  S3Storage,
+} from '@autobio/s3-storage';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { handler as generateIllustration } from '../../src/handlers/generate-illustration.ts';
 import { handler as listIllustrations } from '../../src/handlers/list-illustrations.ts';
@@ -36,10 +42,13 @@ function useService(timeoutMs = 2000): void {
   vi.stubEnv('ILLUSTRATION_GEN_TIMEOUT_MS', String(timeoutMs));
 }
 
-async function userWithSubject(sizeBytes = 256): Promise<{ user: string; subject: Buffer }> {
+async function userWithSubject(
+  sizeBytes = 256,
+  contentType = 'image/png',
+): Promise<{ user: string; subject: Buffer }> {
   const user = fixture.newUser();
   const subject = fakePng(sizeBytes);
-  await fixture.storage().putObject(`subjects/${user}.png`, subject, { contentType: 'image/png' });
+  await fixture.storage().putObject(`subjects/${user}.png`, subject, { contentType });
   return { user, subject };
 }
 
@@ -94,6 +103,7 @@ describe('POST /illustrations/{kind} with the illustration-gen service', () => {
       userId: user,
       kind: 'memory',
       subjectImageBase64: subject.toString('base64'),
+      subjectImageContentType: 'image/png',
       prompt: 'a day at the beach',
       bucket: fixture.bucket,
       region: 'us-east-1',
@@ -228,6 +238,117 @@ describe('POST /illustrations/{kind} with the illustration-gen service', () => {
 
     expect(result.statusCode).toBe(502);
     expect(result.json.error.code).toBe('IllustrationServiceUnavailable');
+  });
+
+  it("tells the service the subject image's stored content type: PNG, JPEG or WebP", async () => {
+    useService();
+    for (const contentType of ['image/jpeg', 'image/webp', 'image/png']) {
+      const { user } = await userWithSubject(256, contentType);
+      const before = service.requests.length;
+      const result = await generate(user, 'memory');
+      expect(result.statusCode, contentType).toBe(201);
+      expect(service.requests[before]!.body.subjectImageContentType).toBe(contentType);
+    }
+  });
+
+  it('refuses a subject image stored as another type with 400, without calling the service', async () => {
+    useService();
+    const { user } = await userWithSubject(256, 'application/octet-stream');
+    const before = service.requests.length;
+
+    const result = await generate(user, 'memory');
+
+    expect(result.statusCode).toBe(400);
+    expect(result.json.error.code).toBe('UnsupportedContentType');
+    expect(result.json.error.message).toContain('POST /uploads/subject');
+    expect(service.requests.length).toBe(before);
+  });
+
+  describe('leaves no illustration behind when the call fails after the service wrote it', () => {
+    const outputKeyOf = (index: number) => service.requests[index]!.body.outputKey;
+    const stored = (key: string) => fixture.storage().objectExists(key);
+
+    it('a 500 of the service: 502 IllustrationServiceFailed, and the output key deleted', async () => {
+      useService();
+      const { user } = await userWithSubject();
+      service.behave({ kind: 'status', statusCode: 500, body: 'GPU fell over', writes: true });
+      const before = service.requests.length;
+
+      const result = await generate(user, 'memory');
+
+      expect(result.statusCode).toBe(502);
+      expect(result.json.error.code).toBe('IllustrationServiceFailed');
+      expect(outputKeyOf(before)).toMatch(new RegExp(`^generated/memory/${user}/`));
+      expect(await stored(outputKeyOf(before))).toBe(false);
+      expect(await listKeys(user, 'memory')).toEqual([]);
+    });
+
+    it('a timeout: 504 IllustrationServiceTimeout, and the output key deleted', async () => {
+      useService(300);
+      const { user } = await userWithSubject();
+      service.behave({ kind: 'hang', writes: true });
+      const before = service.requests.length;
+
+      const result = await generate(user, 'subject');
+
+      expect(result.statusCode).toBe(504);
+      expect(result.json.error.code).toBe('IllustrationServiceTimeout');
+      expect(await stored(outputKeyOf(before))).toBe(false);
+      expect(await listKeys(user, 'subject')).toEqual([]);
+    });
+
+    it('a URI in another bucket: 502 ForeignBucket, the output key deleted, the answered key never', async () => {
+      useService();
+      const { user } = await userWithSubject();
+      service.behave({ kind: 'foreign-bucket', bucket: 'someone-elses-bucket', writes: true });
+      const before = service.requests.length;
+      const foreign = await generate(user, 'memory');
+      expect(foreign.statusCode).toBe(502);
+      expect(foreign.json.error.code).toBe('ForeignBucket');
+      expect(await stored(outputKeyOf(before))).toBe(false);
+
+      // An answer pointing at another user's illustration: that one is not the handler's to delete.
+      const otherUser = fixture.newUser();
+      const theirs = `generated/memory/${otherUser}/1767268800000-3b241101-e2bb-4255-8caf-4136c566a962.png`;
+      await fixture.storage().putObject(theirs, fakePng(64), { contentType: 'image/png' });
+      service.behave({ kind: 'other-key', key: () => theirs });
+      const other = await generate(user, 'memory');
+      expect(other.statusCode).toBe(502);
+      expect(await stored(theirs)).toBe(true);
+    });
+
+    it('a delete that fails is logged as a warning, and the original error is still answered', async () => {
+      useService();
+      const { user } = await userWithSubject();
+      service.behave({ kind: 'status', statusCode: 500, body: 'GPU fell over', writes: true });
+      const deleteObject = vi
+        .spyOn(S3Storage.prototype, 'deleteObject')
+        .mockRejectedValueOnce(new AccessDeniedError(fixture.bucket, 'deleted-in-the-test'));
+      const before = service.requests.length;
+      try {
+        const result = await generate(user, 'memory');
+
+        expect(result.statusCode).toBe(502);
+        expect(result.json.error.code).toBe('IllustrationServiceFailed');
+        expect(deleteObject).toHaveBeenCalledWith(outputKeyOf(before));
+        const warning = fixture
+          .logs()
+          .entries.find(
+            (entry) => entry.message === 'Could not delete the output key of a failed illustration',
+          );
+        expect(warning).toMatchObject({
+          level: 'WARN',
+          userId: user,
+          key: outputKeyOf(before),
+          error: {
+            name: 'AccessDeniedError',
+            message: expect.stringContaining('deleted-in-the-test'),
+          },
+        });
+      } finally {
+        deleteObject.mockRestore();
+      }
+    });
   });
 
   it('answers 413 ObjectTooLarge when the subject image is over the read limit', async () => {

@@ -131,22 +131,29 @@ const scenarios: Record<RouteName, (user: string) => Promise<void>> = {
   'generate-illustration': async (user) => {
     await seed(defaultKeyLayout.subjectKey(user));
     await seed(defaultKeyLayout.stubKey('placeholder'));
+    // The failing runs: the service writes the key it is given and then fails, so the handler
+    // deletes it (s3:DeleteObject on each generated area).
+    const failing = { kind: 'status', statusCode: 500, body: 'boom', writes: true } as const;
     const runs = [
-      { kind: 'memory', url: undefined },
-      { kind: 'subject', url: undefined },
-      { kind: 'memory', url: service.url },
+      { kind: 'memory', url: undefined, service: undefined, status: 201 },
+      { kind: 'subject', url: undefined, service: undefined, status: 201 },
+      { kind: 'memory', url: service.url, service: { kind: 'good' } as const, status: 201 },
+      { kind: 'memory', url: service.url, service: failing, status: 502 },
+      { kind: 'subject', url: service.url, service: failing, status: 502 },
     ];
     for (const run of runs) {
       vi.stubEnv('ILLUSTRATION_GEN_URL', run.url);
+      if (run.service) service.behave(run.service);
       const result = await invoke(generateIllustration, {
         method: 'POST',
         route: '/illustrations/{kind}',
         sub: user,
         pathParameters: { kind: run.kind },
       });
-      expect(result.statusCode).toBe(201);
-      await fetchOk(result.json.illustration.url);
+      expect(result.statusCode, `${run.kind} ${run.service?.kind ?? 'stub'}`).toBe(run.status);
+      if (run.status === 201) await fetchOk(result.json.illustration.url);
     }
+    service.behave({ kind: 'good' });
   },
   'delete-my-data': async (user) => {
     await seed(defaultKeyLayout.subjectKey(user));

@@ -150,6 +150,85 @@ describe('createRouteHandler', () => {
     });
   });
 
+  it('answers 400 MalformedJson without any of the body, and logs none of it', async () => {
+    const secret = 'Zq7xK9wPm3vTsecretTOKEN';
+    const bodies = [
+      secret,
+      `"${secret}`,
+      `{"name": "${secret}"`,
+      `{"name": "${secret}",}`,
+      `{'${secret}': 1}`,
+      `{"name": "ok"} ${secret}`,
+    ];
+    for (const body of bodies) {
+      const result = await call({ body });
+      expect(result.statusCode, body).toBe(400);
+      expect(result.json.error.code).toBe('MalformedJson');
+      expect(result.json.error.message).toMatch(
+        /^The body is not valid JSON( \(at position \d+\))?\.$/,
+      );
+      const refused = logs.entries.filter((entry) => entry.message === 'Request refused').at(-1);
+      expect(refused).toMatchObject({ code: 'MalformedJson', reason: result.json.error.message });
+      // Node quotes up to 10 characters of the body around the error: no 5 of the secret's may show.
+      for (const text of [result.rawBody, logs.text()]) {
+        for (let i = 0; i + 5 <= secret.length; i += 1) {
+          expect(text, body).not.toContain(secret.slice(i, i + 5));
+        }
+      }
+    }
+    const positioned = await call({ body: '{"name": 1,}' });
+    expect(positioned.json.error.message).toMatch(/at position \d+/);
+  });
+
+  it("keeps concurrent requests apart: each line has its own request's user and ids, no other", async () => {
+    let arrived = 0;
+    let release = () => {};
+    const bothInside = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const slow = createRouteHandler({
+      route: 'get-avatar-image',
+      async handle(request) {
+        arrived += 1;
+        if (arrived === 2) release();
+        await bothInside;
+        request.log.info('Working', { step: 1 });
+        if (request.userId === 'user-b') {
+          throw new HttpError(404, 'AvatarNotFound', 'You have no avatar yet.');
+        }
+        return { statusCode: 200, body: {} };
+      },
+    });
+    const send = (sub: string | null) => {
+      const context = lambdaContext();
+      return invoke(slow, { method: 'GET', route: '/images/avatar', sub }, context).then(
+        (result) => ({ result, context, sub }),
+      );
+    };
+
+    const runs = await Promise.all([send('user-a'), send('user-b'), send(null)]);
+
+    expect(runs.map((run) => run.result.statusCode)).toEqual([200, 404, 401]);
+    for (const { result, context, sub } of runs) {
+      const lines = logs.entries.filter(
+        (entry) => entry.apiRequestId === result.event.requestContext.requestId,
+      );
+      const expected =
+        sub === 'user-a'
+          ? ['Working', 'Request handled']
+          : sub === 'user-b'
+            ? ['Working', 'Request refused', 'Request handled']
+            : ['Request refused', 'Request handled'];
+      expect(lines.map((line) => line.message)).toEqual(expected);
+      for (const line of lines) {
+        expect(line.function_request_id).toBe(context.awsRequestId);
+        if (sub === null) expect(line).not.toHaveProperty('userId');
+        else expect(line.userId).toBe(sub);
+      }
+    }
+    expect(logs.entries).toHaveLength(7);
+  });
+
   it("logs one line per request, and never carries one request's user into the next", async () => {
     await call({ sub: 'first-user' });
     await call({ sub: null });

@@ -57,12 +57,17 @@ describe('ROUTES', () => {
     ]);
   });
 
-  it('lets only delete-my-data delete, and only the generate route write illustrations', () => {
+  it('lets only delete-my-data delete, but for the generate route its failed output, and only the generate route write illustrations', () => {
     const doing = (action: string) =>
       ROUTES.filter((route) =>
         route.storage.some((grant) => grant.actions.includes(action as never)),
       ).map((route) => route.name);
-    expect(doing('s3:DeleteObject')).toEqual(['delete-my-data']);
+    expect(doing('s3:DeleteObject')).toEqual(['generate-illustration', 'delete-my-data']);
+    expect(
+      getRoute('generate-illustration')
+        .storage.filter((grant) => grant.actions.includes('s3:DeleteObject'))
+        .map((grant) => grant.area),
+    ).toEqual(['generated/memory', 'generated/subject']);
     expect(doing('s3:DeleteObjectVersion')).toEqual(['delete-my-data']);
     expect(
       ROUTES.filter((route) =>
