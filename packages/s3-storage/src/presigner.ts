@@ -32,6 +32,40 @@ interface ResolvedEndpoint {
 const UNSIGNED_PAYLOAD = 'UNSIGNED-PAYLOAD';
 
 const X_ID = { GET: 'GetObject', PUT: 'PutObject' } as const;
+const UNRESERVED = /^[A-Za-z0-9\-._~]*$/;
+
+/** The SDK's URI escaping (`encodeURIComponent` plus `!'()*`), skipped for plain values. */
+function escapeUri(value: string): string {
+  if (UNRESERVED.test(value)) return value;
+  return encodeURIComponent(value).replace(
+    /[!'()*]/g,
+    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
+  );
+}
+
+/**
+ * The signed request as a URL, exactly as the SDK's `formatUrl` writes one (sorted query, the
+ * same escaping) for the requests this class signs: no user info, no fragment, one value per
+ * parameter. Most of the parameters are plain, and the escaping of each was a tenth of a
+ * presign's time.
+ */
+function formatSignedUrl(request: {
+  protocol?: string;
+  hostname?: string;
+  port?: number;
+  path?: string;
+  query?: Record<string, string | string[] | null>;
+}): string {
+  const query = request.query ?? {};
+  let search = '';
+  for (const name of Object.keys(query).sort()) {
+    const value = query[name];
+    if (typeof value !== 'string') return formatUrl(request as Parameters<typeof formatUrl>[0]);
+    search += `${search ? '&' : '?'}${escapeUri(name)}=${escapeUri(value)}`;
+  }
+  const port = request.port ? `:${request.port}` : '';
+  return `${request.protocol}//${request.hostname}${port}${request.path}${search}`;
+}
 const UNRESERVED_KEY = /^[A-Za-z0-9\-._~/]*$/;
 
 /**
@@ -122,7 +156,7 @@ export class FastPresigner {
       signingRegion: endpoint.signingRegion,
       ...(request.signingDate ? { signingDate: request.signingDate } : {}),
     });
-    return formatUrl(signed);
+    return formatSignedUrl(signed);
   }
 
   private async resolveOnce(): Promise<ResolvedEndpoint> {
