@@ -1,4 +1,4 @@
-// Runs in a fresh process so that the peak RSS it reports belongs to one getObjectAsBase64 call.
+// Runs in a fresh process so that the peaks it reports belong to one getObjectAsBase64 call.
 import { createS3Storage } from '../src/index.ts';
 
 const [endpoint, bucket, key, sizeText] = process.argv.slice(2) as [string, string, string, string];
@@ -16,10 +16,24 @@ const gc = (globalThis as { gc?: () => void }).gc;
 if (!gc) throw new Error('run with --expose-gc');
 gc();
 gc();
+// What the JavaScript runtime holds: its heap plus memory outside it (buffers, external strings).
+const held = () => {
+  const usage = process.memoryUsage();
+  return usage.heapUsed + usage.external;
+};
+const heldBefore = held();
+let heldPeak = heldBefore;
+const sampler = setInterval(() => {
+  heldPeak = Math.max(heldPeak, held());
+}, 1);
 const before = process.memoryUsage().rss;
 const peakBefore = process.resourceUsage().maxRSS * 1024;
 const base64 = await storage.getObjectAsBase64(bucket, key);
+heldPeak = Math.max(heldPeak, held());
+clearInterval(sampler);
 const peak = process.resourceUsage().maxRSS * 1024;
 if (Buffer.byteLength(base64, 'base64') !== Number(sizeText))
   throw new Error('object read back with the wrong size');
-process.stdout.write(`${JSON.stringify({ before, peakBefore, peak })}\n`);
+process.stdout.write(
+  `${JSON.stringify({ before, peakBefore, peak, heldGrowth: heldPeak - heldBefore })}\n`,
+);

@@ -9,8 +9,12 @@ const OBJECT_SIZE_BYTES = 32 * 1024 * 1024;
 
 export interface ReadMemoryResult {
   readonly objectSizeBytes: number;
+  /** Growth of the process's peak resident memory (includes what the allocator keeps). */
   readonly peakGrowthBytes: number;
   readonly ratio: number;
+  /** Growth of what the JavaScript runtime holds at its peak: heap plus external memory. */
+  readonly heldGrowthBytes: number;
+  readonly heldRatio: number;
 }
 
 /** Peak memory growth of `getObjectAsBase64` on a 32 MiB object, measured in a fresh process. */
@@ -41,10 +45,11 @@ export async function benchReadMemory(): Promise<ReadMemoryResult> {
       ],
       { cwd: fileURLToPath(new URL('..', import.meta.url)) },
     );
-    const { before, peakBefore, peak } = JSON.parse(stdout) as {
+    const { before, peakBefore, peak, heldGrowth } = JSON.parse(stdout) as {
       before: number;
       peakBefore: number;
       peak: number;
+      heldGrowth: number;
     };
     // The peak since start may predate the read (module loading); the read's own peak is above both.
     const peakGrowthBytes = peak - Math.max(before, Math.min(peakBefore, before));
@@ -52,6 +57,8 @@ export async function benchReadMemory(): Promise<ReadMemoryResult> {
       objectSizeBytes: OBJECT_SIZE_BYTES,
       peakGrowthBytes,
       ratio: peakGrowthBytes / OBJECT_SIZE_BYTES,
+      heldGrowthBytes: heldGrowth,
+      heldRatio: heldGrowth / OBJECT_SIZE_BYTES,
     };
   } finally {
     await server.stop();

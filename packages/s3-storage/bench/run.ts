@@ -26,6 +26,10 @@ console.log(
     `${memoryOk ? 'PASS' : 'FAIL'}`,
 );
 console.log(
+  `  (the runtime's own count, heap plus external memory, peaks at ${(memory.heldGrowthBytes / MiB).toFixed(1)} MiB, ` +
+    `${memory.heldRatio.toFixed(2)}x: the growth is held memory, not the allocator's slack)`,
+);
+console.log(
   `  (floor: the buffer plus its base64 string, ${((memory.objectSizeBytes * (1 + 4 / 3)) / MiB).toFixed(1)} MiB = 2.33x; ` +
     'above it are socket chunks the runtime frees only at its next full GC)',
 );
