@@ -74,15 +74,7 @@ const UNRESERVED_KEY = /^[A-Za-z0-9\-._~/]*$/;
  */
 function encodeKey(key: string): string {
   if (UNRESERVED_KEY.test(key)) return key;
-  return key
-    .split('/')
-    .map((segment) =>
-      encodeURIComponent(segment).replace(
-        /[!'()*]/g,
-        (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
-      ),
-    )
-    .join('/');
+  return key.split('/').map(escapeUri).join('/');
 }
 
 type SigningKeyDerivation = (
