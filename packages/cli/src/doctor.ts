@@ -46,6 +46,11 @@ export const CHECK_IDS: readonly CheckId[] = [
   's3-uri',
 ];
 
+/** The bucket checks that run after `id`, in order (the optional S3 URI check stands apart). */
+function checksAfter(id: CheckId): CheckId[] {
+  return CHECK_IDS.slice(CHECK_IDS.indexOf(id) + 1).filter((next) => next !== 's3-uri');
+}
+
 const TITLES: Record<CheckId, string> = {
   config: 'configuration',
   credentials: 'credentials',
@@ -192,27 +197,19 @@ class Doctor {
     }
     const storage = this.storage!;
     const client = storage.getClient();
-    const afterCredentials: CheckId[] = [
-      'bucket',
-      'region',
-      'probe-put',
-      'probe-read',
-      'probe-delete',
-      'versioning',
-    ];
     if (!(await this.checkCredentials(client))) {
-      this.skip(afterCredentials, 'no credentials');
+      this.skip(checksAfter('credentials'), 'no credentials');
     } else {
       const bucket = await this.checkBucket(client);
       const regionOk = await this.checkRegion(client, bucket);
       if (bucket.state === 'missing' || bucket.state === 'unreachable') {
         this.skip(
-          ['probe-put', 'probe-read', 'probe-delete', 'versioning'],
+          checksAfter('region'),
           bucket.state === 'missing' ? 'the bucket does not exist' : 'S3 cannot be reached',
         );
       } else if (!regionOk) {
         this.skip(
-          ['probe-put', 'probe-read', 'probe-delete', 'versioning'],
+          checksAfter('region'),
           'requests go to the wrong region; fix S3_CLIENT_REGION first',
         );
       } else {
