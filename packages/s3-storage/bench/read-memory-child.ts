@@ -1,13 +1,20 @@
 // Runs in a fresh process so that the peaks it reports belong to one getObjectAsBase64 call.
 import { createS3Storage } from '../src/index.ts';
 
-const [endpoint, bucket, key, sizeText] = process.argv.slice(2) as [string, string, string, string];
+const [endpoint, bucket, key, sizeText, path] = process.argv.slice(2) as [
+  string,
+  string,
+  string,
+  string,
+  'direct' | 'sdk',
+];
 const storage = createS3Storage({
   config: {
     bucketName: bucket,
     endpoint,
     credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
     maxReadSizeBytes: 64 * 1024 * 1024,
+    directReads: path === 'direct',
   },
 });
 // Warm up: load every module and open a connection, then settle the heap.
@@ -28,12 +35,14 @@ const sampler = setInterval(() => {
 }, 1);
 const before = process.memoryUsage().rss;
 const peakBefore = process.resourceUsage().maxRSS * 1024;
+const started = performance.now();
 const base64 = await storage.getObjectAsBase64(bucket, key);
+const readMs = performance.now() - started;
 heldPeak = Math.max(heldPeak, held());
 clearInterval(sampler);
 const peak = process.resourceUsage().maxRSS * 1024;
 if (Buffer.byteLength(base64, 'base64') !== Number(sizeText))
   throw new Error('object read back with the wrong size');
 process.stdout.write(
-  `${JSON.stringify({ before, peakBefore, peak, heldGrowth: heldPeak - heldBefore })}\n`,
+  `${JSON.stringify({ before, peakBefore, peak, heldGrowth: heldPeak - heldBefore, readMs })}\n`,
 );

@@ -43,29 +43,50 @@ function escapeUri(value: string): string {
   );
 }
 
-/**
- * The signed request as a URL, exactly as the SDK's `formatUrl` writes one (sorted query, the
- * same escaping) for the requests this class signs: no user info, no fragment, one value per
- * parameter. Most of the parameters are plain, and the escaping of each was a tenth of a
- * presign's time.
- */
-function formatSignedUrl(request: {
+interface SignedRequest {
   protocol?: string;
   hostname?: string;
   port?: number;
   path?: string;
   query?: Record<string, string | string[] | null>;
-}): string {
-  const query = request.query ?? {};
+}
+
+/**
+ * The signed request's query, exactly as the SDK's `formatUrl` writes it (sorted, the same
+ * escaping) for the requests this class signs: one value per parameter. Most of the parameters
+ * are plain, and the escaping of each was a tenth of a presign's time. Undefined when a
+ * parameter has several values, which `formatUrl` then writes.
+ */
+function formatQuery(query: SignedRequest['query'] = {}): string | undefined {
   let search = '';
   for (const name of Object.keys(query).sort()) {
     const value = query[name];
-    if (typeof value !== 'string') return formatUrl(request as Parameters<typeof formatUrl>[0]);
+    if (typeof value !== 'string') return undefined;
     search += `${search ? '&' : '?'}${escapeUri(name)}=${escapeUri(value)}`;
   }
+  return search;
+}
+
+/** The signed request as a URL, as `formatUrl` writes one (no user info, no fragment). */
+function formatSignedUrl(request: SignedRequest): string {
+  const search = formatQuery(request.query);
+  if (search === undefined) return formatUrl(request as Parameters<typeof formatUrl>[0]);
   const port = request.port ? `:${request.port}` : '';
   return `${request.protocol}//${request.hostname}${port}${request.path}${search}`;
 }
+
+/** A presigned request as a client sends it on a connection of its own. */
+export interface PresignedTarget {
+  readonly protocol: 'http:' | 'https:';
+  /** The host to connect to (an IPv6 address without brackets). */
+  readonly hostname: string;
+  readonly port: number;
+  /** The Host header: what was signed. */
+  readonly host: string;
+  /** The request target: the path and the query, exactly as signed. */
+  readonly target: string;
+}
+
 const UNRESERVED_KEY = /^[A-Za-z0-9\-._~/]*$/;
 
 /**
@@ -124,6 +145,31 @@ export class FastPresigner {
   ) {}
 
   public async presign(request: PresignRequest): Promise<string> {
+    return formatSignedUrl(await this.sign(request));
+  }
+
+  /**
+   * The same signed request, taken apart for a client that writes it on its own connection.
+   * The path is kept as signed: a URL parser would resolve dot segments and re-escape it.
+   */
+  public async presignTarget(request: PresignRequest): Promise<PresignedTarget> {
+    const endpoint = this.resolved ?? (await this.resolveOnce());
+    const signed = await this.sign(request);
+    const search = formatQuery(signed.query);
+    if (search === undefined) {
+      throw new TypeError('presignTarget signs requests with one value per query parameter.');
+    }
+    const protocol = endpoint.protocol === 'http:' ? 'http:' : 'https:';
+    return {
+      protocol,
+      hostname: endpoint.hostname.replace(/^\[(.*)\]$/, '$1'),
+      port: endpoint.port ?? (protocol === 'http:' ? 80 : 443),
+      host: endpoint.host,
+      target: `${signed.path}${search}`,
+    };
+  }
+
+  private async sign(request: PresignRequest): Promise<SignedRequest> {
     const endpoint = this.resolved ?? (await this.resolveOnce());
     const signedHeaderNames = request.headers ? Object.keys(request.headers) : [];
     // A plain request: the signer clones what it is given anyway.
@@ -142,13 +188,12 @@ export class FastPresigner {
         'X-Amz-Content-Sha256': UNSIGNED_PAYLOAD,
       },
     };
-    const signed = await endpoint.signer.presign(httpRequest, {
+    return endpoint.signer.presign(httpRequest, {
       expiresIn: request.expiresInSeconds,
       signableHeaders: this.signableHeaders(signedHeaderNames),
       signingRegion: endpoint.signingRegion,
       ...(request.signingDate ? { signingDate: request.signingDate } : {}),
     });
-    return formatSignedUrl(signed);
   }
 
   private async resolveOnce(): Promise<ResolvedEndpoint> {

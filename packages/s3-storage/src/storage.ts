@@ -25,6 +25,7 @@ import {
   DEFAULT_REQUEST_TIMEOUT_MS,
   MAX_PRESIGN_EXPIRES_IN_SECONDS,
 } from './constants.ts';
+import { readObjectDirect } from './direct-read.ts';
 import {
   detectRuntime,
   getAwsClientConfig,
@@ -65,6 +66,8 @@ import type {
 const DEFAULT_PAGE_SIZE = 50;
 const MAX_PAGE_SIZE = 1000;
 const DELETE_BATCH_SIZE = 1000;
+/** A direct read's presigned GET is used at once; the expiry only has to outlast the retries. */
+const DIRECT_READ_EXPIRES_IN_SECONDS = 300;
 
 function completeConfig(partial: S3StorageOptions['config']): S3StorageConfig {
   if (partial === undefined) return loadConfigFromEnv();
@@ -79,6 +82,7 @@ function completeConfig(partial: S3StorageOptions['config']): S3StorageConfig {
     requestTimeoutMs: DEFAULT_REQUEST_TIMEOUT_MS,
     maxReadSizeBytes: DEFAULT_MAX_READ_SIZE_BYTES,
     maxUploadSizeBytes: DEFAULT_MAX_UPLOAD_SIZE_BYTES,
+    directReads: true,
     ...partial,
   };
 }
@@ -143,6 +147,8 @@ export class S3Storage {
   private readonly presigner: FastPresigner;
   private readonly allowedContentTypes: ReadonlySet<string>;
   private readonly listPageSize: number;
+  /** Direct reads bypass the client's handler, so a client given in code keeps every request. */
+  private readonly directReads: boolean;
 
   public constructor(options: S3StorageOptions = {}) {
     const config = completeConfig(options.config);
@@ -163,6 +169,7 @@ export class S3Storage {
       options.allowedContentTypes ?? DEFAULT_ALLOWED_CONTENT_TYPES,
     );
     this.listPageSize = assertPageSize('listPageSize', options.listPageSize ?? MAX_PAGE_SIZE);
+    this.directReads = config.directReads && options.client === undefined;
   }
 
   /** The bucket of this environment. */
@@ -336,8 +343,58 @@ export class S3Storage {
     }
     this.keys.assertKeyInLayout(key);
     const maxSizeBytes = options.maxSizeBytes ?? this.config.maxReadSizeBytes;
+    if (!this.directReads) return this.readWithSdk(key, maxSizeBytes);
+    const started = Date.now();
+    const direct = await readObjectDirect(
+      await this.presigner.presignTarget({
+        method: 'GET',
+        key,
+        expiresInSeconds: DIRECT_READ_EXPIRES_IN_SECONDS,
+      }),
+      {
+        maxSizeBytes,
+        connectionTimeoutMs: this.config.connectionTimeoutMs,
+        requestTimeoutMs: this.config.requestTimeoutMs,
+      },
+    );
+    if (direct.outcome === 'read') return direct.body.toString('base64');
+    if (direct.outcome === 'too-large') {
+      throw new ObjectTooLargeError(key, direct.sizeBytes, maxSizeBytes);
+    }
+    // An error status, an unusual response or a network failure: the SDK asks again, retries and
+    // names S3's error. The direct read was the first attempt, so the SDK gets what is left of
+    // the time the attempts would have had, and a stalled S3 still fails within the same bound.
+    const budgetMs = this.config.maxAttempts * this.config.requestTimeoutMs;
+    const remainingMs = budgetMs - (Date.now() - started);
+    const deadline = AbortSignal.timeout(Math.max(1, remainingMs));
+    try {
+      return await this.readWithSdk(key, maxSizeBytes, deadline);
+    } catch (error) {
+      if (!deadline.aborted) throw error;
+      throw Object.assign(
+        new Error(
+          `Reading s3://${this.config.bucketName}/${key} took over ${budgetMs} ms ` +
+            `(${direct.reason} on the first attempt). Check S3's health and the network, ` +
+            'or raise S3_REQUEST_TIMEOUT_MS.',
+          { cause: error },
+        ),
+        { name: 'TimeoutError' },
+      );
+    }
+  }
+
+  /** GetObject through the SDK client, read into one buffer sized from Content-Length. */
+  private async readWithSdk(
+    key: string,
+    maxSizeBytes: number,
+    abortSignal?: AbortSignal,
+  ): Promise<string> {
+    const bucketName = this.config.bucketName;
     const response = await this.send(key, () =>
-      this.client.send(new GetObjectCommand({ Bucket: bucketName, Key: key })),
+      this.client.send(
+        new GetObjectCommand({ Bucket: bucketName, Key: key }),
+        abortSignal ? { abortSignal } : {},
+      ),
     );
     const body = response.Body as
       | (AsyncIterable<Uint8Array> & { destroy?: () => void })

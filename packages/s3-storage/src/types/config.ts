@@ -37,4 +37,10 @@ export interface S3StorageConfig {
   readonly maxReadSizeBytes: number;
   /** Largest upload a presigned URL or form allows. @default 20971520 (20 MiB) */
   readonly maxUploadSizeBytes: number;
+  /**
+   * Whether `getObjectAsBase64` reads the body straight into its buffer on a connection of its
+   * own (a presigned GET), falling back to the SDK for anything but a plain 200. Off, every
+   * read goes through the SDK client. Always off for a client given in code. @default true
+   */
+  readonly directReads: boolean;
 }
