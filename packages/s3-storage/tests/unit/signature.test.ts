@@ -2,6 +2,7 @@ import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import aws4 from 'aws4';
 import { describe, expect, it } from 'vitest';
+import { FastPresigner } from '../../src/presigner.ts';
 import { createS3Storage } from '../../src/storage.ts';
 import { offlineConfig, SIGNING_DATE, TEST_CREDENTIALS } from '../helpers/storage.ts';
 
@@ -90,6 +91,25 @@ describe.each(setups)('presigned URLs for $name', ({ config }) => {
       { signingDate: SIGNING_DATE, expiresIn: 60 },
     );
     expect(url).toBe(expected);
+  });
+
+  it("sends getSignedUrl's exact request on a direct read's own connection", async () => {
+    const key = "generated/memory/u (1)/0000000000001-x!'*.png";
+    const target = await new FastPresigner(client, 'auto-bio-illustrations').presignTarget({
+      method: 'GET',
+      key,
+      expiresInSeconds: 300,
+      signingDate: SIGNING_DATE,
+    });
+    const expected = await getSignedUrl(
+      client,
+      new GetObjectCommand({ Bucket: 'auto-bio-illustrations', Key: key }),
+      { signingDate: SIGNING_DATE, expiresIn: 300 },
+    );
+    expect(`${target.protocol}//${target.host}${target.target}`).toBe(expected);
+    const url = new URL(expected);
+    expect(target.hostname).toBe(url.hostname);
+    expect(target.port).toBe(Number(url.port || (url.protocol === 'http:' ? 80 : 443)));
   });
 
   it('verify against the independent aws4 implementation', async () => {
