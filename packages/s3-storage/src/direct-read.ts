@@ -18,7 +18,12 @@ export interface DirectReadOptions {
 export type DirectReadResult =
   | { readonly outcome: 'read'; readonly body: Buffer }
   | { readonly outcome: 'too-large'; readonly sizeBytes: number }
-  | { readonly outcome: 'fallback'; readonly reason: string; readonly timedOut: boolean };
+  | {
+      readonly outcome: 'fallback';
+      readonly reason: string;
+      /** S3's answer was an error status: the SDK will name the error. */
+      readonly errorStatus: boolean;
+    };
 
 /** S3's response heads are a few hundred bytes; user metadata is limited to 2 KB. */
 const MAX_HEAD_BYTES = 16 * 1024;
@@ -26,7 +31,9 @@ const HEAD_END = Buffer.from('\r\n\r\n', 'latin1');
 const STATUS_LINE = /^HTTP\/1\.[01] (\d{3})(?: |$)/;
 const DIGITS = /^\d{1,15}$/;
 
-type Head = { readonly contentLength: number } | { readonly reason: string };
+type Head =
+  | { readonly contentLength: number }
+  | { readonly reason: string; readonly errorStatus?: boolean };
 
 /**
  * What the head of a response says about its body. Anything but a 200 with one plain
@@ -37,7 +44,7 @@ export function parseResponseHead(head: string): Head {
   const [statusLine = '', ...lines] = head.split('\r\n');
   const status = STATUS_LINE.exec(statusLine);
   if (!status) return { reason: 'the response does not start with an HTTP/1.1 status line' };
-  if (status[1] !== '200') return { reason: `S3 answered HTTP ${status[1]}` };
+  if (status[1] !== '200') return { reason: `S3 answered HTTP ${status[1]}`, errorStatus: true };
   let contentLength: string | undefined;
   for (const line of lines) {
     const colon = line.indexOf(':');
@@ -86,8 +93,8 @@ export function readObjectDirect(
       socket.destroy();
       resolve(result);
     };
-    const fallback = (reason: string, timedOut = false): void =>
-      finish({ outcome: 'fallback', reason, timedOut });
+    const fallback = (reason: string, errorStatus = false): void =>
+      finish({ outcome: 'fallback', reason, errorStatus });
 
     const onHeadBytes = (): void => {
       const end = head.subarray(0, headLength).indexOf(HEAD_END);
@@ -97,7 +104,7 @@ export function readObjectDirect(
       }
       const parsed = parseResponseHead(head.toString('latin1', 0, end));
       if ('reason' in parsed) {
-        fallback(parsed.reason);
+        fallback(parsed.reason, parsed.errorStatus);
         return;
       }
       if (parsed.contentLength > options.maxSizeBytes) {
@@ -139,7 +146,7 @@ export function readObjectDirect(
       },
     };
     const connectTimer = setTimeout(
-      () => fallback(`no connection within ${options.connectionTimeoutMs} ms`, true),
+      () => fallback(`no connection within ${options.connectionTimeoutMs} ms`),
       options.connectionTimeoutMs,
     );
     const secure = request.protocol === 'https:';
@@ -147,7 +154,7 @@ export function readObjectDirect(
     socket.once(secure ? 'secureConnect' : 'connect', () => {
       clearTimeout(connectTimer);
       socket.setTimeout(options.requestTimeoutMs, () =>
-        fallback(`no data for ${options.requestTimeoutMs} ms`, true),
+        fallback(`no data for ${options.requestTimeoutMs} ms`),
       );
     });
     socket.on('error', (error) => fallback(error.message));

@@ -149,6 +149,7 @@ export class S3Storage {
   private readonly listPageSize: number;
   /** Direct reads bypass the client's handler, so a client given in code keeps every request. */
   private readonly directReads: boolean;
+  private readonly warn: (message: string) => void;
 
   public constructor(options: S3StorageOptions = {}) {
     const config = completeConfig(options.config);
@@ -170,6 +171,7 @@ export class S3Storage {
     );
     this.listPageSize = assertPageSize('listPageSize', options.listPageSize ?? MAX_PAGE_SIZE);
     this.directReads = config.directReads && options.client === undefined;
+    this.warn = options.warn ?? console.warn;
   }
 
   /** The bucket of this environment. */
@@ -360,6 +362,12 @@ export class S3Storage {
     if (direct.outcome === 'read') return direct.body.toString('base64');
     if (direct.outcome === 'too-large') {
       throw new ObjectTooLargeError(key, direct.sizeBytes, maxSizeBytes);
+    }
+    if (!direct.errorStatus) {
+      this.warn(
+        `A direct read of s3://${this.config.bucketName}/${key} went through the SDK instead: ` +
+          `${direct.reason}. If this repeats, set S3_DIRECT_READS=false.`,
+      );
     }
     // An error status, an unusual response or a network failure: the SDK asks again, retries and
     // names S3's error. The direct read was the first attempt, so the SDK gets what is left of

@@ -15,7 +15,10 @@ export interface S3StorageOptions {
   readonly allowedContentTypes?: readonly string[];
   /** Keys per ListObjectsV2 page, 1 to 1000. @default 1000 */
   readonly listPageSize?: number;
-  /** Receives warnings. @default console.warn */
+  /**
+   * Receives warnings: keys ignored in Lambda, a direct read that had to go through the SDK
+   * for another reason than S3's error status. @default console.warn
+   */
   readonly warn?: (message: string) => void;
 }
 

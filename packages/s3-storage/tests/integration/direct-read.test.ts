@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { LOCAL_S3_CREDENTIALS, type LocalS3 } from '@autobio/local-s3';
 import { S3Client } from '@aws-sdk/client-s3';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ObjectNotFoundError, ObjectTooLargeError } from '../../src/errors.ts';
 import { createS3Storage, type S3Storage } from '../../src/storage.ts';
 import {
@@ -36,13 +36,14 @@ describe('getObjectAsBase64 against the embedded S3 server', () => {
   let server: LocalS3;
   let storage: S3Storage;
   let sdkGets: () => number;
+  const warnings: string[] = [];
 
   beforeAll(async () => {
     server = await startTestS3();
   });
   afterAll(() => server?.stop());
   beforeAll(() => {
-    storage = storageFor(server);
+    storage = storageFor(server, { warn: (message) => warnings.push(message) });
     sdkGets = countSdkGets(storage);
   });
 
@@ -85,6 +86,8 @@ describe('getObjectAsBase64 against the embedded S3 server', () => {
       new ObjectNotFoundError(TEST_BUCKET, 'subjects/nobody.png'),
     );
     expect(sdkGets() - before).toBe(1);
+    // S3's own error status is no reason to warn: the SDK is asked only to name it.
+    expect(warnings).toEqual([]);
   });
 
   it('reads through the SDK only when directReads is off or a client is given', async () => {
@@ -120,13 +123,18 @@ describe('getObjectAsBase64 against servers that answer oddly', () => {
     fake = await startFakeS3(respond, { tls });
     return fake;
   };
+  let warnings: string[] = [];
   const storageAt = (
     endpoint: string,
     overrides: { requestTimeoutMs?: number; maxAttempts?: number } = {},
   ) =>
     createS3Storage({
       config: { bucketName: TEST_BUCKET, endpoint, credentials: TEST_CREDENTIALS, ...overrides },
+      warn: (message) => warnings.push(message),
     });
+  beforeEach(() => {
+    warnings = [];
+  });
   afterEach(async () => {
     await fake?.close();
     fake = undefined;
@@ -174,6 +182,10 @@ describe('getObjectAsBase64 against servers that answer oddly', () => {
     expect(
       server.requests[1]?.target.startsWith('/auto-bio-test/subjects/u.png?x-id=GetObject'),
     ).toBe(true);
+    expect(warnings).toEqual([
+      'A direct read of s3://auto-bio-test/subjects/u.png went through the SDK instead: ' +
+        'the body is sent chunked. If this repeats, set S3_DIRECT_READS=false.',
+    ]);
   });
 
   it('asks again through the SDK when the connection closes mid-body', async () => {
@@ -187,6 +199,9 @@ describe('getObjectAsBase64 against servers that answer oddly', () => {
       png.toString('base64'),
     );
     expect(server.requests).toHaveLength(2);
+    expect(warnings).toEqual([
+      expect.stringContaining('the connection closed before the whole body arrived'),
+    ]);
   });
 
   it('waits for a slow body as long as no silence lasts the request timeout', async () => {
@@ -206,6 +221,7 @@ describe('getObjectAsBase64 against servers that answer oddly', () => {
       png.toString('base64'),
     );
     expect(server.requests).toHaveLength(1);
+    expect(warnings).toEqual([]);
   });
 
   it('fails a silent server with a TimeoutError within the attempts’ time', async () => {
