@@ -7,7 +7,7 @@ const MEMORY_TARGET = 2.6;
 const MiB = 1024 * 1024;
 let failed = false;
 
-console.log('@autobio/s3-storage benchmarks');
+console.log(`@autobio/s3-storage benchmarks (node ${process.version})`);
 for (const r of await benchPresign()) {
   const ok = r.ratio >= PRESIGN_TARGET && r.identical;
   failed ||= !ok;

@@ -3,6 +3,7 @@ import { formatUrl } from '@aws-sdk/core/util';
 import { getEndpointFromInstructions } from '@smithy/core/endpoints';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { AwsCredentialIdentity } from '@smithy/types';
+import { Sha256 } from './sha256.ts';
 
 /** What one presigned request signs. */
 export interface PresignRequest {
@@ -231,7 +232,7 @@ export class FastPresigner {
       credentials: config.credentials,
       region,
       service: authScheme?.signingName ?? 's3',
-      sha256: config.sha256,
+      sha256: Sha256,
       uriEscapePath: false,
       applyChecksum: false,
     });
