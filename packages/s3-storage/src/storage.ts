@@ -328,6 +328,8 @@ export class S3Storage {
 
   /**
    * Reads an object into one buffer sized from its Content-Length and returns it as base64.
+   * The body is read on a connection of its own, straight into the buffer (see
+   * `readObjectDirect`); any answer but a plain 200 is asked again through the SDK client.
    * @throws ForeignBucketError when `bucketName` is not this environment's bucket;
    *   ObjectTooLargeError over the limit; ObjectNotFoundError when absent.
    */
