@@ -30,6 +30,12 @@ export const DEFAULT_MAX_UPLOAD_SIZE_BYTES = 20 * 1024 * 1024;
 /** Largest object `getObjectAsBase64` reads into memory unless configured otherwise (50 MiB). */
 export const DEFAULT_MAX_READ_SIZE_BYTES = 50 * 1024 * 1024;
 
+/**
+ * The most `getObjectAsBase64` can be allowed to read (256 MiB): the base64 string of it stays
+ * under V8's longest string (2^29 - 24 characters, the base64 of about 384 MiB).
+ */
+export const MAX_READ_SIZE_LIMIT_BYTES = 256 * 1024 * 1024;
+
 /** Longest user id or stub name accepted in a key segment. */
 export const MAX_SEGMENT_LENGTH = 128;
 

@@ -1,6 +1,6 @@
-import { connect as connectTcp, type Socket } from 'node:net';
+import { connect as connectTcp, isIP, type Socket } from 'node:net';
 import { connect as connectTls } from 'node:tls';
-import type { PresignedTarget } from './presigner.ts';
+import type { SignedGet } from './presigner.ts';
 
 /** Limits of one direct read. */
 export interface DirectReadOptions {
@@ -21,8 +21,8 @@ export type DirectReadResult =
   | {
       readonly outcome: 'fallback';
       readonly reason: string;
-      /** S3's answer was an error status: the SDK will name the error. */
-      readonly errorStatus: boolean;
+      /** S3's answer, when it was an error status (the SDK will name the error). */
+      readonly status?: number;
     };
 
 /** S3's response heads are a few hundred bytes; user metadata is limited to 2 KB. */
@@ -33,7 +33,7 @@ const DIGITS = /^\d{1,15}$/;
 
 type Head =
   | { readonly contentLength: number }
-  | { readonly reason: string; readonly errorStatus?: boolean };
+  | { readonly reason: string; readonly status?: number };
 
 /**
  * What the head of a response says about its body. Anything but a 200 with one plain
@@ -44,7 +44,8 @@ export function parseResponseHead(head: string): Head {
   const [statusLine = '', ...lines] = head.split('\r\n');
   const status = STATUS_LINE.exec(statusLine);
   if (!status) return { reason: 'the response does not start with an HTTP/1.1 status line' };
-  if (status[1] !== '200') return { reason: `S3 answered HTTP ${status[1]}`, errorStatus: true };
+  if (status[1] !== '200')
+    return { reason: `S3 answered HTTP ${status[1]}`, status: Number(status[1]) };
   let contentLength: string | undefined;
   for (const line of lines) {
     const colon = line.indexOf(':');
@@ -63,21 +64,38 @@ export function parseResponseHead(head: string): Head {
   return { contentLength: Number(contentLength) };
 }
 
+/** The last TLS session of each endpoint, so the next connection resumes it (as `https` does). */
+const tlsSessions = new Map<string, Buffer>();
+const MAX_TLS_SESSIONS = 16;
+
+/** The request head: the signed headers, nothing that could end a line early. */
+function requestHead(request: SignedGet): string {
+  let head = `GET ${request.target} HTTP/1.1\r\n`;
+  for (const [name, value] of Object.entries(request.headers)) {
+    if (/[\r\n]/.test(name) || /[\r\n]/.test(value)) {
+      throw new TypeError(`The signed header ${JSON.stringify(name)} holds a line break.`);
+    }
+    head += `${name}: ${value}\r\n`;
+  }
+  return `${head}accept-encoding: identity\r\nconnection: close\r\n\r\n`;
+}
+
 /**
- * GETs one presigned object URL on a connection of its own and has the socket write the body
- * straight into one buffer of the body's size (`onread` with a buffer per read): no chunk is
- * allocated per read, so a read of N bytes grows memory by N, not by N plus the chunks the
- * garbage collector has yet to free. The SDK's HTTP handler cannot do this: Node's HTTP parser
- * copies every body chunk into a new buffer.
+ * GETs one object with a signed request on a connection of its own and has the socket write
+ * the body straight into one buffer of the body's size (`onread` with a buffer per read): no
+ * chunk is allocated per read, so a read of N bytes grows memory by N, not by N plus the
+ * chunks the garbage collector has yet to free. The SDK's HTTP handler cannot do this: Node's
+ * HTTP parser copies every body chunk into a new buffer.
  *
- * TLS is verified as for any `https` request (the default CAs, NODE_EXTRA_CA_CERTS, the host
- * name). The request asks for `Connection: close`, so the socket is used once.
+ * TLS is verified as `https` verifies it (the default CAs and NODE_EXTRA_CA_CERTS, the host name
+ * sent as SNI and checked against the certificate), and sessions are resumed. The request asks
+ * for `Connection: close`, so each socket carries one request.
  */
 export function readObjectDirect(
-  request: PresignedTarget,
+  request: SignedGet,
   options: DirectReadOptions,
 ): Promise<DirectReadResult> {
-  return new Promise((resolve) => {
+  return new Promise((resolve, reject) => {
     const head = Buffer.allocUnsafe(MAX_HEAD_BYTES);
     // Where reads land once the body is complete (a server that sends more is ignored).
     const spare = Buffer.allocUnsafe(64);
@@ -85,16 +103,24 @@ export function readObjectDirect(
     let body: Buffer | undefined;
     let received = 0;
     let settled = false;
+    let socket: Socket | undefined;
+    let connectTimer: NodeJS.Timeout | undefined;
 
-    const finish = (result: DirectReadResult): void => {
-      if (settled) return;
+    const settle = (): boolean => {
+      if (settled) return false;
       settled = true;
       clearTimeout(connectTimer);
-      socket.destroy();
-      resolve(result);
+      socket?.destroy();
+      return true;
     };
-    const fallback = (reason: string, errorStatus = false): void =>
-      finish({ outcome: 'fallback', reason, errorStatus });
+    const finish = (result: DirectReadResult): void => {
+      if (settle()) resolve(result);
+    };
+    const fail = (error: unknown): void => {
+      if (settle()) reject(error);
+    };
+    const fallback = (reason: string, status?: number): void =>
+      finish({ outcome: 'fallback', reason, ...(status === undefined ? {} : { status }) });
 
     const onHeadBytes = (): void => {
       const end = head.subarray(0, headLength).indexOf(HEAD_END);
@@ -104,7 +130,7 @@ export function readObjectDirect(
       }
       const parsed = parseResponseHead(head.toString('latin1', 0, end));
       if ('reason' in parsed) {
-        fallback(parsed.reason, parsed.errorStatus);
+        fallback(parsed.reason, parsed.status);
         return;
       }
       if (parsed.contentLength > options.maxSizeBytes) {
@@ -121,6 +147,8 @@ export function readObjectDirect(
       if (received === body.length) finish({ outcome: 'read', body });
     };
 
+    const secure = request.protocol === 'https:';
+    const endpoint = `${request.hostname}:${request.port}`;
     const connectOptions = {
       host: request.hostname,
       port: request.port,
@@ -131,38 +159,61 @@ export function readObjectDirect(
           if (body) return received < body.length ? body.subarray(received) : spare;
           return head.subarray(headLength);
         },
-        // Returning false stops reading: once the read is settled nothing more is wanted.
+        // Runs inside the socket's read: a throw here (a buffer too large to allocate) would be
+        // uncaught, so it rejects the read instead. Returning false stops reading.
         callback: (bytes: number): boolean => {
           if (settled) return false;
-          if (body) {
-            received += bytes;
-            if (received === body.length) finish({ outcome: 'read', body });
-          } else {
-            headLength += bytes;
-            onHeadBytes();
+          try {
+            if (body) {
+              received += bytes;
+              if (received === body.length) finish({ outcome: 'read', body });
+            } else {
+              headLength += bytes;
+              onHeadBytes();
+            }
+          } catch (error) {
+            fail(error);
           }
           return !settled;
         },
       },
     };
-    const connectTimer = setTimeout(
+    try {
+      const requestText = requestHead(request);
+      socket = secure
+        ? connectTls({
+            ...connectOptions,
+            // Like https: SNI for a host name (never for an address), and the last session.
+            ...(isIP(request.hostname) ? {} : { servername: request.hostname }),
+            ...(tlsSessions.has(endpoint) ? { session: tlsSessions.get(endpoint) } : {}),
+          })
+        : connectTcp(connectOptions);
+      socket.write(requestText, 'latin1');
+    } catch (error) {
+      fail(error);
+      return;
+    }
+    const connected = socket;
+    connectTimer = setTimeout(
       () => fallback(`no connection within ${options.connectionTimeoutMs} ms`),
       options.connectionTimeoutMs,
     );
-    const secure = request.protocol === 'https:';
-    const socket: Socket = secure ? connectTls(connectOptions) : connectTcp(connectOptions);
-    socket.once(secure ? 'secureConnect' : 'connect', () => {
+    connected.once(secure ? 'secureConnect' : 'connect', () => {
       clearTimeout(connectTimer);
-      socket.setTimeout(options.requestTimeoutMs, () =>
+      connected.setTimeout(options.requestTimeoutMs, () =>
         fallback(`no data for ${options.requestTimeoutMs} ms`),
       );
     });
-    socket.on('error', (error) => fallback(error.message));
-    socket.on('close', () => fallback('the connection closed before the whole body arrived'));
-    socket.write(
-      `GET ${request.target} HTTP/1.1\r\nHost: ${request.host}\r\n` +
-        'Accept-Encoding: identity\r\nConnection: close\r\n\r\n',
-      'latin1',
-    );
+    if (secure) {
+      connected.on('session', (session: Buffer) => {
+        tlsSessions.delete(endpoint);
+        tlsSessions.set(endpoint, session);
+        if (tlsSessions.size > MAX_TLS_SESSIONS) {
+          tlsSessions.delete(tlsSessions.keys().next().value as string);
+        }
+      });
+    }
+    connected.on('error', (error) => fallback(error.message));
+    connected.on('close', () => fallback('the connection closed before the whole body arrived'));
   });
 }

@@ -7,6 +7,7 @@ import {
   DEFAULT_PREFIXES,
   DEFAULT_REGION,
   DEFAULT_REQUEST_TIMEOUT_MS,
+  MAX_READ_SIZE_LIMIT_BYTES,
 } from './constants.ts';
 import { ConfigurationError, InvalidKeyError } from './errors.ts';
 import { KeyLayout } from './key-layout.ts';
@@ -92,12 +93,19 @@ export function readHttpUrl(env: Environment, name: string, example: string): UR
   return url;
 }
 
-function readInteger(env: Environment, name: string, fallback: number, min: number): number {
+function readInteger(
+  env: Environment,
+  name: string,
+  fallback: number,
+  min: number,
+  max = Number.MAX_SAFE_INTEGER,
+): number {
   const raw = readOptional(env, name);
   if (raw === undefined) return fallback;
   const value = Number(raw);
-  if (!Number.isSafeInteger(value) || value < min) {
-    throw new ConfigurationError(name, `must be a whole number of at least ${min}, got "${raw}".`);
+  if (!Number.isSafeInteger(value) || value < min || value > max) {
+    const range = max === Number.MAX_SAFE_INTEGER ? `of at least ${min}` : `from ${min} to ${max}`;
+    throw new ConfigurationError(name, `must be a whole number ${range}, got "${raw}".`);
   }
   return value;
 }
@@ -248,7 +256,13 @@ export function loadConfigFromEnv(env: Environment = process.env): S3StorageConf
     region,
     prefixes: readPrefixes(env),
     ...loadClientSettingsFromEnv(env),
-    maxReadSizeBytes: readInteger(env, 'S3_MAX_READ_SIZE_BYTES', DEFAULT_MAX_READ_SIZE_BYTES, 1),
+    maxReadSizeBytes: readInteger(
+      env,
+      'S3_MAX_READ_SIZE_BYTES',
+      DEFAULT_MAX_READ_SIZE_BYTES,
+      1,
+      MAX_READ_SIZE_LIMIT_BYTES,
+    ),
     maxUploadSizeBytes: readInteger(
       env,
       'S3_MAX_UPLOAD_SIZE_BYTES',

@@ -151,3 +151,26 @@ export class ForeignBucketError extends S3StorageError {
     this.expectedBucket = expectedBucket;
   }
 }
+
+/** S3 did not answer (or went silent) within the request timeout, on every attempt. */
+export class S3TimeoutError extends S3StorageError {
+  public readonly bucket: string;
+  public readonly key: string | undefined;
+
+  public constructor(
+    bucket: string,
+    key: string | undefined,
+    detail: string,
+    options?: { cause?: unknown },
+  ) {
+    super(
+      'Timeout',
+      `S3 did not answer in time for s3://${bucket}/${key ?? ''}: ${detail}. Check S3's health ` +
+        'and the network to it; S3_REQUEST_TIMEOUT_MS, S3_CONNECTION_TIMEOUT_MS and ' +
+        'S3_MAX_ATTEMPTS set the limits.',
+      options,
+    );
+    this.bucket = bucket;
+    this.key = key;
+  }
+}

@@ -76,17 +76,20 @@ function formatSignedUrl(request: SignedRequest): string {
   return `${request.protocol}//${request.hostname}${port}${request.path}${search}`;
 }
 
-/** A presigned request as a client sends it on a connection of its own. */
-export interface PresignedTarget {
+/** A signed GET as a client writes it on a connection of its own. */
+export interface SignedGet {
   readonly protocol: 'http:' | 'https:';
   /** The host to connect to (an IPv6 address without brackets). */
   readonly hostname: string;
   readonly port: number;
-  /** The Host header: what was signed. */
-  readonly host: string;
   /** The request target: the path and the query, exactly as signed. */
   readonly target: string;
+  /** Every header to send, `host` and `authorization` among them, exactly as signed. */
+  readonly headers: Readonly<Record<string, string>>;
 }
+
+/** SHA-256 of an empty body: what a GET signs as its payload, as the SDK's GetObject does. */
+const EMPTY_BODY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
 
 const UNRESERVED_KEY = /^[A-Za-z0-9\-._~/]*$/;
 
@@ -150,23 +153,35 @@ export class FastPresigner {
   }
 
   /**
-   * The same signed request, taken apart for a client that writes it on its own connection.
-   * The path is kept as signed: a URL parser would resolve dot segments and re-escape it.
+   * A GetObject signed in its headers (an Authorization header, not a presigned query), for a
+   * client that writes it on a connection of its own: no credential or session token sits in
+   * the request line, where proxies and S3's server access logs would keep it. The path is
+   * kept as signed; a URL parser would resolve dot segments and re-escape it.
    */
-  public async presignTarget(request: PresignRequest): Promise<PresignedTarget> {
+  public async signGet(key: string, signingDate?: Date): Promise<SignedGet> {
     const endpoint = this.resolved ?? (await this.resolveOnce());
-    const signed = await this.sign(request);
-    const search = formatQuery(signed.query);
-    if (search === undefined) {
-      throw new TypeError('presignTarget signs requests with one value per query parameter.');
-    }
+    const signed = await endpoint.signer.sign(
+      {
+        method: 'GET',
+        protocol: endpoint.protocol,
+        hostname: endpoint.hostname,
+        ...(endpoint.port === undefined ? {} : { port: endpoint.port }),
+        path: `${endpoint.basePath}/${encodeKey(key)}`,
+        query: { 'x-id': X_ID.GET },
+        headers: { host: endpoint.host, 'x-amz-content-sha256': EMPTY_BODY_SHA256 },
+      },
+      {
+        signingRegion: endpoint.signingRegion,
+        ...(signingDate ? { signingDate } : {}),
+      },
+    );
     const protocol = endpoint.protocol === 'http:' ? 'http:' : 'https:';
     return {
       protocol,
       hostname: endpoint.hostname.replace(/^\[(.*)\]$/, '$1'),
       port: endpoint.port ?? (protocol === 'http:' ? 80 : 443),
-      host: endpoint.host,
-      target: `${signed.path}${search}`,
+      target: `${signed.path}${formatQuery(signed.query) ?? ''}`,
+      headers: signed.headers,
     };
   }
 

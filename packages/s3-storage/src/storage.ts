@@ -1,8 +1,10 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   CopyObjectCommand,
   DeleteObjectCommand,
   DeleteObjectsCommand,
   GetObjectCommand,
+  type GetObjectCommandOutput,
   HeadObjectCommand,
   ListObjectsV2Command,
   ListObjectVersionsCommand,
@@ -24,6 +26,7 @@ import {
   DEFAULT_REGION,
   DEFAULT_REQUEST_TIMEOUT_MS,
   MAX_PRESIGN_EXPIRES_IN_SECONDS,
+  MAX_READ_SIZE_LIMIT_BYTES,
 } from './constants.ts';
 import { readObjectDirect } from './direct-read.ts';
 import {
@@ -38,6 +41,7 @@ import {
   InvalidArgumentError,
   ObjectNotFoundError,
   ObjectTooLargeError,
+  S3TimeoutError,
 } from './errors.ts';
 import { KeyLayout } from './key-layout.ts';
 import { FastPresigner } from './presigner.ts';
@@ -66,8 +70,10 @@ import type {
 const DEFAULT_PAGE_SIZE = 50;
 const MAX_PAGE_SIZE = 1000;
 const DELETE_BATCH_SIZE = 1000;
-/** A direct read's presigned GET is used at once; the expiry only has to outlast the retries. */
-const DIRECT_READ_EXPIRES_IN_SECONDS = 300;
+/** Longest wait before asking again after a 503 from S3, and after another 5xx (the SDK's). */
+const THROTTLING_RETRY_DELAY_MS = 500;
+const RETRY_DELAY_MS = 100;
+const DIRECT_READ_WARNING_INTERVAL_MS = 60_000;
 
 function completeConfig(partial: S3StorageOptions['config']): S3StorageConfig {
   if (partial === undefined) return loadConfigFromEnv();
@@ -113,6 +119,18 @@ function assertSize(name: string, value: number, max: number): number {
   return value;
 }
 
+function assertReadSize(name: string, value: number): number {
+  if (!Number.isSafeInteger(value) || value < 1 || value > MAX_READ_SIZE_LIMIT_BYTES) {
+    throw new InvalidArgumentError(
+      name,
+      `${name} must be a whole number of bytes from 1 to ${MAX_READ_SIZE_LIMIT_BYTES} (256 MiB, ` +
+        `the most a base64 string can hold with room to spare), got ${String(value)}. ` +
+        'Read larger objects as a stream with getClient() instead.',
+    );
+  }
+  return value;
+}
+
 function assertPageSize(name: string, value: number): number {
   if (!Number.isInteger(value) || value < 1 || value > MAX_PAGE_SIZE) {
     throw new InvalidArgumentError(
@@ -150,6 +168,8 @@ export class S3Storage {
   /** Direct reads bypass the client's handler, so a client given in code keeps every request. */
   private readonly directReads: boolean;
   private readonly warn: (message: string) => void;
+  private lastDirectReadWarning = Number.NEGATIVE_INFINITY;
+  private heldBackWarnings = 0;
 
   public constructor(options: S3StorageOptions = {}) {
     const config = completeConfig(options.config);
@@ -170,6 +190,7 @@ export class S3Storage {
       options.allowedContentTypes ?? DEFAULT_ALLOWED_CONTENT_TYPES,
     );
     this.listPageSize = assertPageSize('listPageSize', options.listPageSize ?? MAX_PAGE_SIZE);
+    assertReadSize('maxReadSizeBytes', config.maxReadSizeBytes);
     this.directReads = config.directReads && options.client === undefined;
     this.warn = options.warn ?? console.warn;
   }
@@ -346,66 +367,102 @@ export class S3Storage {
       );
     }
     this.keys.assertKeyInLayout(key);
-    const maxSizeBytes = options.maxSizeBytes ?? this.config.maxReadSizeBytes;
+    const maxSizeBytes =
+      options.maxSizeBytes === undefined
+        ? this.config.maxReadSizeBytes
+        : assertReadSize('maxSizeBytes', options.maxSizeBytes);
     if (!this.directReads) return this.readWithSdk(key, maxSizeBytes);
-    const started = Date.now();
-    const direct = await readObjectDirect(
-      await this.presigner.presignTarget({
-        method: 'GET',
-        key,
-        expiresInSeconds: DIRECT_READ_EXPIRES_IN_SECONDS,
-      }),
-      {
-        maxSizeBytes,
-        connectionTimeoutMs: this.config.connectionTimeoutMs,
-        requestTimeoutMs: this.config.requestTimeoutMs,
-      },
-    );
+    const started = performance.now();
+    const direct = await readObjectDirect(await this.presigner.signGet(key, this.clockNow()), {
+      maxSizeBytes,
+      connectionTimeoutMs: this.config.connectionTimeoutMs,
+      requestTimeoutMs: this.config.requestTimeoutMs,
+    });
     if (direct.outcome === 'read') return direct.body.toString('base64');
     if (direct.outcome === 'too-large') {
       throw new ObjectTooLargeError(key, direct.sizeBytes, maxSizeBytes);
     }
-    if (!direct.errorStatus) {
-      this.warn(
-        `A direct read of s3://${this.config.bucketName}/${key} went through the SDK instead: ` +
-          `${direct.reason}. If this repeats, set S3_DIRECT_READS=false.`,
+    const where = `s3://${this.config.bucketName}/${key}`;
+    if (direct.status === undefined) {
+      this.warnAboutDirectReads(
+        `A direct read of ${where} went through the SDK instead: ${direct.reason}. ` +
+          'If this repeats, set S3_DIRECT_READS=false.',
       );
+    } else if (direct.status >= 500) {
+      // S3 is busy or failing: wait as the SDK's retries would before asking again.
+      const base = direct.status === 503 ? THROTTLING_RETRY_DELAY_MS : RETRY_DELAY_MS;
+      await sleep(Math.random() * base);
     }
     // An error status, an unusual response or a network failure: the SDK asks again, retries and
-    // names S3's error. The direct read was the first attempt, so the SDK gets what is left of
-    // the time the attempts would have had, and a stalled S3 still fails within the same bound.
+    // names S3's error. The direct read was the first attempt, so the SDK's answer must start
+    // within what is left of the time the attempts would have had (one request timeout at
+    // least); once it starts, the body is bounded by the request timeout of silence only.
     const budgetMs = this.config.maxAttempts * this.config.requestTimeoutMs;
-    const remainingMs = budgetMs - (Date.now() - started);
-    const deadline = AbortSignal.timeout(Math.max(1, remainingMs));
-    try {
-      return await this.readWithSdk(key, maxSizeBytes, deadline);
-    } catch (error) {
-      if (!deadline.aborted) throw error;
-      throw Object.assign(
-        new Error(
-          `Reading s3://${this.config.bucketName}/${key} took over ${budgetMs} ms ` +
-            `(${direct.reason} on the first attempt). Check S3's health and the network, ` +
-            'or raise S3_REQUEST_TIMEOUT_MS.',
-          { cause: error },
-        ),
-        { name: 'TimeoutError' },
+    const answerWithinMs = Math.max(
+      this.config.requestTimeoutMs,
+      Math.round(budgetMs - (performance.now() - started)),
+    );
+    const base64 = await this.readWithSdk(key, maxSizeBytes, answerWithinMs);
+    if (direct.status !== undefined && direct.status < 500) {
+      // S3 refused the direct request and answered the SDK's: the direct request was wrong.
+      this.warnAboutDirectReads(
+        `A direct read of ${where} was refused (${direct.reason}) and the SDK's read was not. ` +
+          "Check this machine's clock and anything between it and S3, or set S3_DIRECT_READS=false.",
       );
     }
+    return base64;
   }
 
-  /** GetObject through the SDK client, read into one buffer sized from Content-Length. */
+  /** Now by S3's clock: the SDK learns the clock's offset from S3's answers. */
+  private clockNow(): Date {
+    const offset = (this.client.config as { systemClockOffset?: number }).systemClockOffset ?? 0;
+    return new Date(Date.now() + offset);
+  }
+
+  /** Warns at most once a minute, saying how many warnings were held back. */
+  private warnAboutDirectReads(message: string): void {
+    const now = performance.now();
+    if (now - this.lastDirectReadWarning < DIRECT_READ_WARNING_INTERVAL_MS) {
+      this.heldBackWarnings += 1;
+      return;
+    }
+    const held = this.heldBackWarnings;
+    this.lastDirectReadWarning = now;
+    this.heldBackWarnings = 0;
+    this.warn(held > 0 ? `${message} (${held} more such warnings in the last minute.)` : message);
+  }
+
+  /**
+   * GetObject through the SDK client, read into one buffer sized from Content-Length. With
+   * `answerWithinMs`, a response that has not started by then is a timeout.
+   */
   private async readWithSdk(
     key: string,
     maxSizeBytes: number,
-    abortSignal?: AbortSignal,
+    answerWithinMs?: number,
   ): Promise<string> {
     const bucketName = this.config.bucketName;
-    const response = await this.send(key, () =>
-      this.client.send(
-        new GetObjectCommand({ Bucket: bucketName, Key: key }),
-        abortSignal ? { abortSignal } : {},
-      ),
-    );
+    const deadline = answerWithinMs === undefined ? undefined : new AbortController();
+    const timer = deadline && setTimeout(() => deadline.abort(), answerWithinMs);
+    let response: GetObjectCommandOutput;
+    try {
+      response = await this.send(key, () =>
+        this.client.send(
+          new GetObjectCommand({ Bucket: bucketName, Key: key }),
+          deadline ? { abortSignal: deadline.signal } : {},
+        ),
+      );
+    } catch (error) {
+      if (!deadline?.signal.aborted) throw error;
+      throw new S3TimeoutError(
+        bucketName,
+        key,
+        `no answer within ${answerWithinMs} ms after a first attempt that failed`,
+        { cause: error },
+      );
+    } finally {
+      clearTimeout(timer);
+    }
     const body = response.Body as
       | (AsyncIterable<Uint8Array> & { destroy?: () => void })
       | undefined;

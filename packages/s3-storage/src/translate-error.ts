@@ -4,6 +4,7 @@ import {
   ObjectNotFoundError,
   RegionMismatchError,
   S3StorageError,
+  S3TimeoutError,
 } from './errors.ts';
 
 /** What the failed request was about, to name in the translated error. */
@@ -47,6 +48,9 @@ export function translateS3Error(error: unknown, context: ErrorContext): unknown
   const status = e.$metadata?.httpStatusCode;
   const { bucket, key, region } = context;
 
+  if (name === 'TimeoutError') {
+    return new S3TimeoutError(bucket, key, e.message ?? 'the request timed out', { cause: error });
+  }
   if (name === 'NoSuchBucket') return new BucketNotFoundError(bucket, { cause: error });
   if (
     name === 'PermanentRedirect' ||

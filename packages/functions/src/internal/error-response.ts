@@ -47,6 +47,13 @@ function fromStorageError(error: S3StorageError): MappedError {
           'S3_CLIENT_REGION as this API.',
         level: 'error',
       };
+    case 'Timeout':
+      return {
+        statusCode: 504,
+        code: 'StorageTimeout',
+        message: 'Storage did not answer in time. Try again later.',
+        level: 'error',
+      };
     default:
       // AccessDenied, RegionMismatch, NoSuchBucket, ConfigurationError: the operator's to fix,
       // and their messages name buckets and variables. Logged, never answered.

@@ -8,6 +8,7 @@ import {
   ObjectNotFoundError,
   ObjectTooLargeError,
   RegionMismatchError,
+  S3TimeoutError,
 } from '@autobio/s3-storage';
 import { describe, expect, it } from 'vitest';
 import { HttpError, IllustrationGenError } from '../../src/errors.ts';
@@ -36,6 +37,7 @@ describe('mapError', () => {
     [new RegionMismatchError('prod-bucket', 'us-east-1', 'eu-west-1'), 500, 'InternalError'],
     [new BucketNotFoundError('prod-bucket'), 500, 'InternalError'],
     [new ConfigurationError('S3_BUCKET_NAME', 'is not set.'), 500, 'InternalError'],
+    [new S3TimeoutError('prod-bucket', 'subjects/u.png', 'no answer'), 504, 'StorageTimeout'],
   ])('maps %s to %i %s', (error, statusCode, code) => {
     expect(mapError(error)).toMatchObject({ statusCode, code });
   });
@@ -46,6 +48,7 @@ describe('mapError', () => {
       new RegionMismatchError('prod-bucket', 'us-east-1', 'eu-west-1'),
       new BucketNotFoundError('prod-bucket'),
       new ObjectNotFoundError('prod-bucket', 'subjects/u.png'),
+      new S3TimeoutError('prod-bucket', 'subjects/u.png', 'no answer'),
       new ForeignBucketError(
         's3://other-bucket/k.png',
         'prod-bucket',

@@ -1,12 +1,16 @@
 import { readFileSync } from 'node:fs';
 import { createServer as createTcpServer, type Server, type Socket } from 'node:net';
-import { createServer as createTlsServer } from 'node:tls';
+import { createSecureContext, createServer as createTlsServer, type TLSSocket } from 'node:tls';
 
 /** One request the fake server received: its request line and headers. */
 export interface FakeRequest {
   readonly method: string;
   readonly target: string;
   readonly headers: Readonly<Record<string, string>>;
+  /** Over TLS: the server name the client sent (SNI), and whether it resumed a session. */
+  readonly tls?: { readonly servername: string | false | null; readonly resumed: boolean };
+  /** When the request head arrived (performance.now()). */
+  readonly receivedAt: number;
 }
 
 /** Writes the raw response to a request; `index` counts requests from 0. */
@@ -28,7 +32,7 @@ export const TLS_FIXTURE = {
   keyPath: new URL('../fixtures/tls/localhost.key', import.meta.url),
 };
 
-function parseRequest(head: string): FakeRequest {
+function parseRequest(head: string): Omit<FakeRequest, 'receivedAt'> {
   const [requestLine = '', ...lines] = head.split('\r\n');
   const [method = '', target = ''] = requestLine.split(' ');
   const headers: Record<string, string> = {};
@@ -46,7 +50,7 @@ function parseRequest(head: string): FakeRequest {
  */
 export async function startFakeS3(
   respond: FakeResponder,
-  options: { tls?: boolean } = {},
+  options: { tls?: boolean; sniOnly?: boolean } = {},
 ): Promise<FakeS3> {
   const requests: FakeRequest[] = [];
   const sockets = new Set<Socket>();
@@ -60,22 +64,46 @@ export async function startFakeS3(
       const end = head.indexOf('\r\n\r\n');
       if (end === -1) return;
       socket.off('data', onData);
-      const request = parseRequest(head.slice(0, end));
+      const parsed = { ...parseRequest(head.slice(0, end)), receivedAt: performance.now() };
+      const secure = socket as Partial<TLSSocket>;
+      const request = secure.isSessionReused
+        ? {
+            ...parsed,
+            tls: {
+              servername: (secure as TLSSocket).servername,
+              resumed: secure.isSessionReused(),
+            },
+          }
+        : parsed;
       requests.push(request);
       respond(socket, request, requests.length - 1);
     };
     socket.on('data', onData);
   };
-  const server: Server = options.tls
+  const identity = () => ({
+    cert: readFileSync(TLS_FIXTURE.certPath),
+    key: readFileSync(TLS_FIXTURE.keyPath),
+  });
+  // With `sniOnly`, the certificate is given only to a client that names the host (SNI), as
+  // servers that host many names do; without SNI the handshake fails.
+  const server: Server = options.sniOnly
     ? createTlsServer(
-        { cert: readFileSync(TLS_FIXTURE.certPath), key: readFileSync(TLS_FIXTURE.keyPath) },
+        {
+          SNICallback: (name, done) =>
+            name === 'localhost'
+              ? done(null, createSecureContext(identity()))
+              : done(new Error(`no certificate for ${name}`)),
+        },
         onConnection,
       )
-    : createTcpServer(onConnection);
+    : options.tls
+      ? createTlsServer(identity(), onConnection)
+      : createTcpServer(onConnection);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as { port: number };
   return {
-    endpoint: `${options.tls ? 'https' : 'http'}://${options.tls ? 'localhost' : '127.0.0.1'}:${port}`,
+    endpoint:
+      options.tls || options.sniOnly ? `https://localhost:${port}` : `http://127.0.0.1:${port}`,
     requests,
     close: async () => {
       for (const socket of sockets) socket.destroy();

@@ -1,5 +1,6 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { S3TimeoutError } from '../../src/errors.ts';
 import { createS3Storage } from '../../src/storage.ts';
 import { TEST_CREDENTIALS } from '../helpers/storage.ts';
 
@@ -34,7 +35,12 @@ describe('an S3 endpoint that accepts connections and never answers', () => {
 
     const error = await storage.findObject('subjects/u.png').catch((e: unknown) => e);
 
-    expect((error as Error).name).toBe('TimeoutError');
+    expect(error).toBeInstanceOf(S3TimeoutError);
+    expect((error as S3TimeoutError).code).toBe('Timeout');
+    expect((error as Error).message).toMatch(
+      /^S3 did not answer in time for s3:\/\/auto-bio-illustrations\/subjects\/u\.png: .*S3_REQUEST_TIMEOUT_MS/,
+    );
+    expect(((error as Error).cause as Error).name).toBe('TimeoutError');
     expect(Date.now() - started).toBeLessThan(3_000);
     expect(sockets.length).toBe(2);
   });

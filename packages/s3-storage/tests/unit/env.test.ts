@@ -99,6 +99,11 @@ describe('loadConfigFromEnv', () => {
     [{ ...base, S3_FORCE_PATH_STYLE: 'maybe' }, 'S3_FORCE_PATH_STYLE', 'must be true or false'],
     [{ ...base, S3_DIRECT_READS: 'sometimes' }, 'S3_DIRECT_READS', 'must be true or false'],
     [
+      { ...base, S3_MAX_READ_SIZE_BYTES: '268435457' },
+      'S3_MAX_READ_SIZE_BYTES',
+      'must be a whole number from 1 to 268435456, got "268435457"',
+    ],
+    [
       { ...base, S3_USE_ACCELERATE_ENDPOINT: 'fast' },
       'S3_USE_ACCELERATE_ENDPOINT',
       'must be true or false',

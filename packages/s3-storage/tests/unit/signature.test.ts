@@ -93,23 +93,48 @@ describe.each(setups)('presigned URLs for $name', ({ config }) => {
     expect(url).toBe(expected);
   });
 
-  it("sends getSignedUrl's exact request on a direct read's own connection", async () => {
+  it("signs a direct read's GET in its headers, as aws4 signs it, with no credential in the URL", async () => {
     const key = "generated/memory/u (1)/0000000000001-x!'*.png";
-    const target = await new FastPresigner(client, 'auto-bio-illustrations').presignTarget({
-      method: 'GET',
+    const signed = await new FastPresigner(client, 'auto-bio-illustrations').signGet(
       key,
-      expiresInSeconds: 300,
-      signingDate: SIGNING_DATE,
-    });
-    const expected = await getSignedUrl(
-      client,
-      new GetObjectCommand({ Bucket: 'auto-bio-illustrations', Key: key }),
-      { signingDate: SIGNING_DATE, expiresIn: 300 },
+      SIGNING_DATE,
     );
-    expect(`${target.protocol}//${target.host}${target.target}`).toBe(expected);
-    const url = new URL(expected);
-    expect(target.hostname).toBe(url.hostname);
-    expect(target.port).toBe(Number(url.port || (url.protocol === 'http:' ? 80 : 443)));
+    const expected = new URL(
+      await getSignedUrl(
+        client,
+        new GetObjectCommand({ Bucket: 'auto-bio-illustrations', Key: key }),
+        {
+          signingDate: SIGNING_DATE,
+        },
+      ),
+    );
+    // The same host, port and path as the SDK's URL; only x-id in the query.
+    expect(signed.headers.host).toBe(expected.host);
+    expect(signed.hostname).toBe(expected.hostname);
+    expect(signed.port).toBe(Number(expected.port || (expected.protocol === 'http:' ? 80 : 443)));
+    expect(signed.target).toBe(`${expected.pathname}?x-id=GetObject`);
+    expect(signed.target).not.toMatch(/X-Amz-/i);
+
+    const { authorization, ...unsigned } = signed.headers;
+    const region = config.region ?? 'us-east-1';
+    const byAws4 = (headers: Record<string, string>, path = signed.target) =>
+      aws4.sign(
+        {
+          host: unsigned.host,
+          path,
+          method: 'GET',
+          headers: { ...headers },
+          service: 's3',
+          region,
+          doNotEncodePath: true,
+        },
+        TEST_CREDENTIALS,
+      ).headers?.Authorization;
+    expect(authorization).toMatch(/^AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE\/20260304\//);
+    expect(byAws4(unsigned)).toBe(authorization);
+    expect(byAws4(unsigned, signed.target.replace('0000000000001', '0000000000002'))).not.toBe(
+      authorization,
+    );
   });
 
   it('verify against the independent aws4 implementation', async () => {
@@ -204,5 +229,33 @@ describe('S3 Transfer Acceleration', () => {
     const storage = createS3Storage({ config: offlineConfig({ useAccelerateEndpoint: true }) });
     const upload = await storage.generatePresignedUploadUrl('user-1', 'image/png');
     expect(new URL(upload.url).host).toBe('auto-bio-illustrations.s3-accelerate.amazonaws.com');
+  });
+});
+
+describe("a direct read's GET with temporary credentials (a Lambda role's)", () => {
+  it('signs the session token as a header, never in the request line', async () => {
+    const credentials = { ...TEST_CREDENTIALS, sessionToken: 'FwoGZXIvYXdzEXAMPLE//token+=' };
+    const client = new S3Client({ region: 'eu-west-1', credentials });
+    const signed = await new FastPresigner(client, 'auto-bio-illustrations').signGet(
+      'subjects/u.png',
+      SIGNING_DATE,
+    );
+    expect(signed.headers['x-amz-security-token']).toBe(credentials.sessionToken);
+    expect(signed.target).toBe('/subjects/u.png?x-id=GetObject');
+    const { authorization, ...unsigned } = signed.headers;
+    const byAws4 = aws4.sign(
+      {
+        host: unsigned.host,
+        path: signed.target,
+        method: 'GET',
+        headers: { ...unsigned },
+        service: 's3',
+        region: 'eu-west-1',
+        doNotEncodePath: true,
+      },
+      credentials,
+    ).headers?.Authorization;
+    expect(byAws4).toBe(authorization);
+    expect(authorization).toContain('x-amz-security-token');
   });
 });

@@ -196,6 +196,18 @@ describe('createS3Storage with a partial config', () => {
     expect(inLambda.getConfig().runtime).toBe('lambda');
     expect(warn).toHaveBeenCalledWith(expect.stringContaining('are ignored'));
   });
+
+  it('refuses a read limit over 256 MiB, whose base64 a string could not hold', async () => {
+    expect(() => createS3Storage({ config: offlineConfig({ maxReadSizeBytes: 2 ** 33 }) })).toThrow(
+      new RegExp(`maxReadSizeBytes must be a whole number of bytes from 1 to ${2 ** 28}`),
+    );
+    // Refused before any request: this storage has no reachable endpoint.
+    await expect(
+      storage.getObjectAsBase64('auto-bio-illustrations', 'subjects/u.png', {
+        maxSizeBytes: 2 ** 28 + 1,
+      }),
+    ).rejects.toThrow(InvalidArgumentError);
+  });
 });
 
 describe('the package entry', () => {
