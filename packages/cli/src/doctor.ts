@@ -494,7 +494,7 @@ class Doctor {
     try {
       try {
         const read = Buffer.from(await storage.getObjectAsBase64(bucket, key), 'base64').toString();
-        // The storage warns when its direct read (a presigned GET on a connection of its own)
+        // The storage warns when its direct read (a GET on a connection of its own)
         // had to go through the SDK: the object was read, but not the way the server reads.
         const [fellBack] = this.clientWarnings.slice(warningsBefore);
         this.add(
@@ -504,7 +504,7 @@ class Doctor {
                 status: 'warn',
                 detail: `Read it back, ${body.length} bytes, unchanged, through the SDK. ${fellBack}`,
                 fix:
-                  'The direct read, a presigned GET on a connection of its own, does not get through ' +
+                  'The direct read, a GET on a connection of its own, does not get through ' +
                   'from here: check what sits between this process and S3 (a proxy, a firewall, ' +
                   'S3_ENDPOINT), or set S3_DIRECT_READS=false to read through the SDK client.',
               }

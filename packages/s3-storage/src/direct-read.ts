@@ -198,7 +198,9 @@ export function readObjectDirect(
       () => fallback(`no connection within ${options.connectionTimeoutMs} ms`),
       options.connectionTimeoutMs,
     );
-    connected.once(secure ? 'secureConnect' : 'connect', () => {
+    // The connection timeout covers the TCP connection, as the SDK's does; the TLS handshake
+    // and the answer then share the request timeout.
+    connected.once('connect', () => {
       clearTimeout(connectTimer);
       connected.setTimeout(options.requestTimeoutMs, () =>
         fallback(`no data for ${options.requestTimeoutMs} ms`),
@@ -213,7 +215,11 @@ export function readObjectDirect(
         }
       });
     }
-    connected.on('error', (error) => fallback(error.message));
+    connected.on('error', (error) => {
+      // As https does: a session a failed connection used is not offered again.
+      if (secure) tlsSessions.delete(endpoint);
+      fallback(error.message);
+    });
     connected.on('close', () => fallback('the connection closed before the whole body arrived'));
   });
 }

@@ -73,6 +73,8 @@ const DELETE_BATCH_SIZE = 1000;
 /** Longest wait before asking again after a 503 from S3, and after another 5xx (the SDK's). */
 const THROTTLING_RETRY_DELAY_MS = 500;
 const RETRY_DELAY_MS = 100;
+/** Statuses of an S3 that is busy or failing for a while, not of a request it cannot serve. */
+const TRANSIENT_STATUSES: ReadonlySet<number> = new Set([500, 502, 503, 504]);
 const DIRECT_READ_WARNING_INTERVAL_MS = 60_000;
 
 function completeConfig(partial: S3StorageOptions['config']): S3StorageConfig {
@@ -151,6 +153,34 @@ function encodeCopySourceKey(key: string): string {
 
 function encodeCursor(key: string): string {
   return Buffer.from(key, 'utf8').toString('base64url');
+}
+
+/** Reads a response body into one buffer sized from its Content-Length, as base64. */
+async function readBodyAsBase64(
+  body: AsyncIterable<Uint8Array> & { destroy?: () => void },
+  key: string,
+  declared: number | undefined,
+  maxSizeBytes: number,
+): Promise<string> {
+  let buffer = Buffer.allocUnsafe(declared ?? Math.min(maxSizeBytes, 1024 * 1024));
+  let length = 0;
+  for await (const chunk of body) {
+    if (length + chunk.length > buffer.length) {
+      // Only when the server sent no Content-Length (or a wrong one): grow by doubling.
+      if (length + chunk.length > maxSizeBytes) {
+        body.destroy?.();
+        throw new ObjectTooLargeError(key, length + chunk.length, maxSizeBytes);
+      }
+      const grown = Buffer.allocUnsafe(
+        Math.min(maxSizeBytes, Math.max(buffer.length * 2, length + chunk.length)),
+      );
+      buffer.copy(grown, 0, 0, length);
+      buffer = grown;
+    }
+    buffer.set(chunk, length);
+    length += chunk.length;
+  }
+  return buffer.toString('base64', 0, length);
 }
 
 /**
@@ -382,13 +412,8 @@ export class S3Storage {
     if (direct.outcome === 'too-large') {
       throw new ObjectTooLargeError(key, direct.sizeBytes, maxSizeBytes);
     }
-    const where = `s3://${this.config.bucketName}/${key}`;
-    if (direct.status === undefined) {
-      this.warnAboutDirectReads(
-        `A direct read of ${where} went through the SDK instead: ${direct.reason}. ` +
-          'If this repeats, set S3_DIRECT_READS=false.',
-      );
-    } else if (direct.status >= 500) {
+    const transient = direct.status !== undefined && TRANSIENT_STATUSES.has(direct.status);
+    if (transient) {
       // S3 is busy or failing: wait as the SDK's retries would before asking again.
       const base = direct.status === 503 ? THROTTLING_RETRY_DELAY_MS : RETRY_DELAY_MS;
       await sleep(Math.random() * base);
@@ -403,11 +428,16 @@ export class S3Storage {
       Math.round(budgetMs - (performance.now() - started)),
     );
     const base64 = await this.readWithSdk(key, maxSizeBytes, answerWithinMs);
-    if (direct.status !== undefined && direct.status < 500) {
-      // S3 refused the direct request and answered the SDK's: the direct request was wrong.
+    // The SDK read what the direct read could not: unless S3 was only busy, the direct request
+    // does not get through from here, and every read pays for two.
+    if (!transient) {
+      const where = `s3://${this.config.bucketName}/${key}`;
       this.warnAboutDirectReads(
-        `A direct read of ${where} was refused (${direct.reason}) and the SDK's read was not. ` +
-          "Check this machine's clock and anything between it and S3, or set S3_DIRECT_READS=false.",
+        direct.status === undefined
+          ? `A direct read of ${where} went through the SDK instead: ${direct.reason}. ` +
+              'If this repeats, set S3_DIRECT_READS=false.'
+          : `A direct read of ${where} was refused (${direct.reason}) and the SDK's read was not. ` +
+              "Check this machine's clock and anything between it and S3, or set S3_DIRECT_READS=false.",
       );
     }
     return base64;
@@ -429,7 +459,9 @@ export class S3Storage {
     const held = this.heldBackWarnings;
     this.lastDirectReadWarning = now;
     this.heldBackWarnings = 0;
-    this.warn(held > 0 ? `${message} (${held} more such warnings in the last minute.)` : message);
+    this.warn(
+      held > 0 ? `${message} (${held} more such warnings held back since the last one.)` : message,
+    );
   }
 
   /**
@@ -472,25 +504,12 @@ export class S3Storage {
       body.destroy?.();
       throw new ObjectTooLargeError(key, declared, maxSizeBytes);
     }
-    let buffer = Buffer.allocUnsafe(declared ?? Math.min(maxSizeBytes, 1024 * 1024));
-    let length = 0;
-    for await (const chunk of body) {
-      if (length + chunk.length > buffer.length) {
-        // Only when the server sent no Content-Length (or a wrong one): grow by doubling.
-        if (length + chunk.length > maxSizeBytes) {
-          body.destroy?.();
-          throw new ObjectTooLargeError(key, length + chunk.length, maxSizeBytes);
-        }
-        const grown = Buffer.allocUnsafe(
-          Math.min(maxSizeBytes, Math.max(buffer.length * 2, length + chunk.length)),
-        );
-        buffer.copy(grown, 0, 0, length);
-        buffer = grown;
-      }
-      buffer.set(chunk, length);
-      length += chunk.length;
+    try {
+      return await readBodyAsBase64(body, key, declared, maxSizeBytes);
+    } catch (error) {
+      // A body gone silent for the request timeout: the SDK's socket timeout, made typed.
+      throw translateS3Error(error, { bucket: bucketName, key, region: this.config.region });
     }
-    return buffer.toString('base64', 0, length);
   }
 
   /** Writes an object at a key of the layout. */

@@ -368,6 +368,45 @@ describe('getObjectAsBase64 against servers that answer oddly', () => {
     expect(server.requests).toHaveLength(2);
   });
 
+  it("types a silence in the SDK's body as an S3TimeoutError", async () => {
+    const server = await start((socket) => {
+      const full = okResponse(png);
+      socket.write(full.subarray(0, full.length - 100)); // then nothing
+    });
+    for (const directReads of [true, false]) {
+      const storage = createS3Storage({
+        config: {
+          bucketName: TEST_BUCKET,
+          endpoint: server.endpoint,
+          credentials: TEST_CREDENTIALS,
+          requestTimeoutMs: 300,
+          maxAttempts: 1,
+          directReads,
+        },
+        warn: (message) => warnings.push(message),
+      });
+      const error = await storage
+        .getObjectAsBase64(TEST_BUCKET, 'subjects/u.png')
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(S3TimeoutError);
+    }
+    // S3 failed the SDK too: nothing says to turn direct reads off.
+    expect(warnings).toEqual([]);
+  });
+
+  it('warns after a 501, which says the direct request is one S3 cannot serve', async () => {
+    const server = await start((socket, request) =>
+      socket.end(
+        request.headers['amz-sdk-request']
+          ? okResponse(png)
+          : 'HTTP/1.1 501 Not Implemented\r\nContent-Length: 0\r\nConnection: close\r\n\r\n',
+      ),
+    );
+    const storage = storageAt(server.endpoint);
+    await storage.getObjectAsBase64(TEST_BUCKET, 'subjects/u.png');
+    expect(warnings).toEqual([expect.stringContaining('was refused (S3 answered HTTP 501)')]);
+  });
+
   it('fails a silent server with an S3TimeoutError within the attempts’ time', async () => {
     const server = await start(() => {
       // accept, read the request, never answer
