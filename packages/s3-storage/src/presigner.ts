@@ -44,38 +44,29 @@ function escapeUri(value: string): string {
   );
 }
 
-interface SignedRequest {
+/**
+ * The signed request as a URL, exactly as the SDK's `formatUrl` writes one (sorted query, the
+ * same escaping) for the requests this class signs: no user info, no fragment, one value per
+ * parameter. Most of the parameters are plain, and the escaping of each was a tenth of a
+ * presign's time.
+ */
+function formatSignedUrl(request: {
   protocol?: string;
   hostname?: string;
   port?: number;
   path?: string;
   query?: Record<string, string | string[] | null>;
-}
-
-/**
- * The signed request's query, exactly as the SDK's `formatUrl` writes it (sorted, the same
- * escaping) for the requests this class signs: one value per parameter. Most of the parameters
- * are plain, and the escaping of each was a tenth of a presign's time. Undefined when a
- * parameter has several values, which `formatUrl` then writes.
- */
-function formatQuery(query: SignedRequest['query'] = {}): string | undefined {
+}): string {
+  const query = request.query ?? {};
   let search = '';
   for (const name of Object.keys(query).sort()) {
     const value = query[name];
-    if (typeof value !== 'string') return undefined;
+    if (typeof value !== 'string') return formatUrl(request as Parameters<typeof formatUrl>[0]);
     search += `${search ? '&' : '?'}${escapeUri(name)}=${escapeUri(value)}`;
   }
-  return search;
-}
-
-/** The signed request as a URL, as `formatUrl` writes one (no user info, no fragment). */
-function formatSignedUrl(request: SignedRequest): string {
-  const search = formatQuery(request.query);
-  if (search === undefined) return formatUrl(request as Parameters<typeof formatUrl>[0]);
   const port = request.port ? `:${request.port}` : '';
   return `${request.protocol}//${request.hostname}${port}${request.path}${search}`;
 }
-
 /** A signed GET as a client writes it on a connection of its own. */
 export interface SignedGet {
   readonly protocol: 'http:' | 'https:';
@@ -133,8 +124,9 @@ function memoizeSigningKey(signer: SignatureV4): void {
 }
 
 /**
- * Presigns S3 GET and PUT URLs with the SDK's own SigV4 signer, reused across calls, and the
- * endpoint resolved once through the SDK's own endpoint rules. The URLs are byte-identical to
+ * Presigns S3 GET and PUT URLs (and signs the GET of a direct read in its headers) with the
+ * SDK's own SigV4 signer, reused across calls, and the endpoint resolved once through the SDK's
+ * own endpoint rules. The URLs are byte-identical to
  * `getSignedUrl`'s for the same request and signing date, at about ten times its speed: the
  * SDK builds a command, clones a middleware stack and a new signer for every URL.
  */
@@ -147,10 +139,6 @@ export class FastPresigner {
     private readonly client: S3Client,
     private readonly bucket: string,
   ) {}
-
-  public async presign(request: PresignRequest): Promise<string> {
-    return formatSignedUrl(await this.sign(request));
-  }
 
   /**
    * A GetObject signed in its headers (an Authorization header, not a presigned query), for a
@@ -180,12 +168,12 @@ export class FastPresigner {
       protocol,
       hostname: endpoint.hostname.replace(/^\[(.*)\]$/, '$1'),
       port: endpoint.port ?? (protocol === 'http:' ? 80 : 443),
-      target: `${signed.path}${formatQuery(signed.query) ?? ''}`,
+      target: `${signed.path}?x-id=${X_ID.GET}`,
       headers: signed.headers,
     };
   }
 
-  private async sign(request: PresignRequest): Promise<SignedRequest> {
+  public async presign(request: PresignRequest): Promise<string> {
     const endpoint = this.resolved ?? (await this.resolveOnce());
     const signedHeaderNames = request.headers ? Object.keys(request.headers) : [];
     // A plain request: the signer clones what it is given anyway.
@@ -204,12 +192,13 @@ export class FastPresigner {
         'X-Amz-Content-Sha256': UNSIGNED_PAYLOAD,
       },
     };
-    return endpoint.signer.presign(httpRequest, {
+    const signed = await endpoint.signer.presign(httpRequest, {
       expiresIn: request.expiresInSeconds,
       signableHeaders: this.signableHeaders(signedHeaderNames),
       signingRegion: endpoint.signingRegion,
       ...(request.signingDate ? { signingDate: request.signingDate } : {}),
     });
+    return formatSignedUrl(signed);
   }
 
   private async resolveOnce(): Promise<ResolvedEndpoint> {
