@@ -504,12 +504,8 @@ export class S3Storage {
       body.destroy?.();
       throw new ObjectTooLargeError(key, declared, maxSizeBytes);
     }
-    try {
-      return await readBodyAsBase64(body, key, declared, maxSizeBytes);
-    } catch (error) {
-      // A body gone silent for the request timeout: the SDK's socket timeout, made typed.
-      throw translateS3Error(error, { bucket: bucketName, key, region: this.config.region });
-    }
+    // A body gone silent for the request timeout fails with the SDK's socket timeout: typed too.
+    return this.send(key, () => readBodyAsBase64(body, key, declared, maxSizeBytes));
   }
 
   /** Writes an object at a key of the layout. */
