@@ -490,9 +490,9 @@ class Doctor {
     const deleteAction = versionId ? 's3:DeleteObjectVersion' : 's3:DeleteObject';
     // From here on the probe exists: whatever happens, try to delete it.
     let deleted = false;
-    const warningsBefore = this.clientWarnings.length;
     try {
       try {
+        const warningsBefore = this.clientWarnings.length;
         const read = Buffer.from(await storage.getObjectAsBase64(bucket, key), 'base64').toString();
         // The storage warns when its direct read (a GET on a connection of its own)
         // had to go through the SDK: the object was read, but not the way the server reads.
@@ -528,12 +528,7 @@ class Doctor {
         this.add({
           id: 'probe-read',
           status: 'fail',
-          detail:
-            `GetObject ${uri} was refused: ${describeError(error)}.` +
-            this.clientWarnings
-              .slice(warningsBefore)
-              .map((warning) => ` ${warning}`)
-              .join(''),
+          detail: `GetObject ${uri} was refused: ${describeError(error)}.`,
           fix: this.accessFix(error, 's3:GetObject', `arn:aws:s3:::${bucket}/${scratch}*`),
         });
       }
