@@ -20,6 +20,20 @@ import { TEST_CREDENTIALS } from '../helpers/storage.ts';
 
 const png = readFileSync(new URL('../fixtures/portrait.png', import.meta.url));
 
+/** A response head with no body: an error status S3 answers a request with. */
+function statusOnly(statusLine: string): string {
+  return `HTTP/1.1 ${statusLine}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`;
+}
+
+/**
+ * Answers the direct read with `direct`, and the SDK's request (the one that sends
+ * amz-sdk-request) with the whole image.
+ */
+function directThenSdk(direct: string): FakeResponder {
+  return (socket, request) =>
+    socket.end(request.headers['amz-sdk-request'] ? okResponse(png) : direct);
+}
+
 /** Writes `data` in `pieces` parts, `gapMs` apart, then ends the response. */
 function dribble(socket: Socket, data: Buffer, pieces: number, gapMs: number): void {
   const size = Math.ceil(data.length / pieces);
@@ -206,13 +220,7 @@ describe('getObjectAsBase64 against servers that answer oddly', () => {
   });
 
   it('warns at most once a minute, counting the warnings held back', async () => {
-    const server = await start((socket, request) =>
-      socket.end(
-        request.headers['amz-sdk-request']
-          ? okResponse(png)
-          : Buffer.from('HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n'),
-      ),
-    );
+    const server = await start(directThenSdk('HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n'));
     const storage = storageAt(server.endpoint);
     for (let read = 0; read < 3; read += 1) {
       await storage.getObjectAsBase64(TEST_BUCKET, 'subjects/u.png');
@@ -260,13 +268,7 @@ describe('getObjectAsBase64 against servers that answer oddly', () => {
   });
 
   it('warns when S3 refuses the direct request but answers the SDK (a wrong clock, a proxy)', async () => {
-    const server = await start((socket, request) =>
-      socket.end(
-        request.headers['amz-sdk-request']
-          ? okResponse(png)
-          : 'HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\nConnection: close\r\n\r\n',
-      ),
-    );
+    const server = await start(directThenSdk(statusOnly('403 Forbidden')));
     const storage = storageAt(server.endpoint);
     expect(await storage.getObjectAsBase64(TEST_BUCKET, 'subjects/u.png')).toBe(
       png.toString('base64'),
@@ -290,13 +292,7 @@ describe('getObjectAsBase64 against servers that answer oddly', () => {
   });
 
   it('waits a little after a 503 before the SDK asks again', async () => {
-    const server = await start((socket, request) =>
-      socket.end(
-        request.headers['amz-sdk-request']
-          ? okResponse(png)
-          : 'HTTP/1.1 503 Slow Down\r\nContent-Length: 0\r\nConnection: close\r\n\r\n',
-      ),
-    );
+    const server = await start(directThenSdk(statusOnly('503 Slow Down')));
     const storage = storageAt(server.endpoint);
     // The wait is drawn at random up to 500 ms, as the SDK draws its throttling retries' waits.
     const random = vi.spyOn(Math, 'random').mockReturnValue(0.999);
@@ -345,7 +341,7 @@ describe('getObjectAsBase64 against servers that answer oddly', () => {
     const server = await start((socket, request) =>
       request.headers['amz-sdk-request']
         ? dribble(socket, okResponse(png), 6, 150)
-        : socket.end('HTTP/1.1 500 Internal Error\r\nContent-Length: 0\r\n\r\n'),
+        : socket.end(statusOnly('500 Internal Error')),
     );
     // The attempts' time is 300 ms; the SDK's body takes 750 ms, never silent for 300.
     const storage = storageAt(server.endpoint, { requestTimeoutMs: 300, maxAttempts: 1 });
@@ -395,13 +391,7 @@ describe('getObjectAsBase64 against servers that answer oddly', () => {
   });
 
   it('warns after a 501, which says the direct request is one S3 cannot serve', async () => {
-    const server = await start((socket, request) =>
-      socket.end(
-        request.headers['amz-sdk-request']
-          ? okResponse(png)
-          : 'HTTP/1.1 501 Not Implemented\r\nContent-Length: 0\r\nConnection: close\r\n\r\n',
-      ),
-    );
+    const server = await start(directThenSdk(statusOnly('501 Not Implemented')));
     const storage = storageAt(server.endpoint);
     await storage.getObjectAsBase64(TEST_BUCKET, 'subjects/u.png');
     expect(warnings).toEqual([expect.stringContaining('was refused (S3 answered HTTP 501)')]);
