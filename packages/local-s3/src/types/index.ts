@@ -14,8 +14,21 @@ export interface LocalBucket {
   readonly cors?: readonly LocalCorsRule[];
 }
 
+/**
+ * Which server runs: `s3rver`, an embedded fake that checks no signature, POST policy,
+ * versioning or conditional write; or `versitygw`, the Versity S3 Gateway, which does.
+ */
+export type LocalS3Engine = 's3rver' | 'versitygw';
+
 /** Options for {@link startLocalS3}. */
 export interface LocalS3Options {
+  /** The server to run. @default 's3rver' */
+  readonly engine?: LocalS3Engine;
+  /**
+   * Whether buckets keep every version (versitygw only; s3rver has no versioning).
+   * @default true
+   */
+  readonly versioning?: boolean;
   /** Loopback address to bind. @default '127.0.0.1' */
   readonly address?: string;
   /** Port to bind; 0 picks a free one. @default 0 */
@@ -28,8 +41,13 @@ export interface LocalS3Options {
   readonly startTimeoutMs?: number;
 }
 
-/** A running embedded S3 server. */
+/** A running local S3 server. */
 export interface LocalS3 {
+  readonly engine: LocalS3Engine;
+  /** The keys it accepts (versitygw refuses any other secret). */
+  readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string };
+  /** The region it signs for. */
+  readonly region: string;
   /** `http://127.0.0.1:PORT`, for `S3_ENDPOINT`. */
   readonly endpoint: string;
   readonly port: number;
