@@ -1,8 +1,16 @@
+import type { LocalS3Engine } from '@autobio/local-s3';
+
 /** Port of the page and the API unless `DEV_PORT` says otherwise. */
 export const DEFAULT_PORT = 3000;
 
 /** Port of the embedded S3 unless `DEV_S3_PORT` says otherwise. */
 export const DEFAULT_S3_PORT = 4569;
+
+/** The embedded S3 servers `DEV_S3` can name. */
+export const S3_ENGINES = ['s3rver', 'versitygw'] as const satisfies readonly LocalS3Engine[];
+
+/** The embedded S3 unless `DEV_S3` says otherwise: s3rver needs nothing installed. */
+export const DEFAULT_S3_ENGINE = 's3rver' satisfies LocalS3Engine;
 
 /** The local environment's bucket in the embedded S3. */
 export const DEFAULT_LOCAL_BUCKET = 'auto-bio-local';

@@ -1,9 +1,11 @@
 import { access, constants, mkdir, readdir, readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
-  LOCAL_S3_CREDENTIALS,
   type LocalS3,
+  type LocalS3Engine,
   LocalS3StartError,
+  resolveVersityGw,
   startLocalS3,
 } from '@autobio/local-s3';
 import {
@@ -17,22 +19,54 @@ import { LOOPBACK } from './constants.ts';
 import { DevStartError } from './errors.ts';
 import { type DevServer, startDevServer } from './server.ts';
 
+/**
+ * The embedded S3 of a running stack: which server, where, the keys it accepts (versitygw
+ * refuses any other) and the folder it keeps its objects in.
+ */
+export type EmbeddedS3 = Pick<
+  LocalS3,
+  'engine' | 'endpoint' | 'region' | 'credentials' | 'directory'
+>;
+
 /** The running local system. */
 export interface LocalStack {
   /** The page: `http://localhost:PORT`. */
   readonly pageUrl: string;
   /** The API's base URL. */
   readonly apiUrl: string;
-  /** The S3 endpoint, or `undefined` for a real bucket. */
-  readonly s3Endpoint: string | undefined;
   readonly bucket: string;
-  readonly dataDir: string | undefined;
+  /** The embedded S3 as it runs, or `undefined` for a real bucket. */
+  readonly s3: EmbeddedS3 | undefined;
   /** Stub images uploaded at start (those already there are left alone). */
   readonly seededStubs: readonly string[];
   stop(): Promise<void>;
 }
 
 const STUBS_DIR = fileURLToPath(new URL('../stubs/', import.meta.url));
+
+/**
+ * The folder the engine keeps its objects in. s3rver reads every sub-folder of its folder as a
+ * bucket and versitygw keeps buckets/, versions/ and meta/ in its own, so they must not share
+ * one: s3rver keeps the data folder itself, so an existing .local-s3 stays usable, versitygw its
+ * `versitygw/` sub-folder. Switching DEV_S3 thus keeps both engines' data apart.
+ */
+export function engineDataDir(config: Pick<DevConfig, 'dataDir' | 's3Engine'>): string {
+  return config.s3Engine === 'versitygw' ? join(config.dataDir, 'versitygw') : config.dataDir;
+}
+
+/** Fails before anything starts when DEV_S3=versitygw finds no binary to run. */
+function assertEngineInstalled(engine: LocalS3Engine): void {
+  if (engine !== 'versitygw') return;
+  try {
+    resolveVersityGw();
+  } catch (error) {
+    if (!(error instanceof LocalS3StartError)) throw error;
+    throw new DevStartError(
+      `DEV_S3=versitygw cannot start: ${error.message} Or unset DEV_S3 to run on s3rver.`,
+      { cause: error },
+    );
+  }
+}
 
 async function prepareDataDir(dataDir: string): Promise<void> {
   const info = await stat(dataDir).catch(() => undefined);
@@ -72,7 +106,8 @@ async function seedStubs(storage: S3Storage): Promise<string[]> {
  * Starts the whole storage system on this machine: the embedded S3 (or a real bucket when
  * S3_BUCKET_NAME is set), the bucket's CORS rules for the page, the stub images, and the page
  * with the API's handlers behind it.
- * @throws DevStartError with the fix: a port in use, a broken data folder, a deployed environment.
+ * @throws DevStartError with the fix: a port in use, a broken data folder, a deployed environment,
+ * DEV_S3=versitygw without the binary.
  */
 export async function startLocalStack(
   config: DevConfig,
@@ -86,16 +121,21 @@ export async function startLocalStack(
       'pnpm dev is for local machines only and refuses to run inside AWS Lambda.',
     );
   }
+  if (config.s3Mode === 'embedded') assertEngineInstalled(config.s3Engine);
   const server: DevServer = await startDevServer({ port: config.port, log });
   let s3: LocalS3 | undefined;
+  const s3DataDir = engineDataDir(config);
   try {
     if (config.s3Mode === 'embedded') {
+      // The data folder itself first, so a broken DEV_DATA_DIR is named as the user set it.
       await prepareDataDir(config.dataDir);
+      if (s3DataDir !== config.dataDir) await prepareDataDir(s3DataDir);
       try {
         s3 = await startLocalS3({
+          engine: config.s3Engine,
           address: LOOPBACK,
           port: config.s3Port,
-          directory: config.dataDir,
+          directory: s3DataDir,
           buckets: [{ name: config.localBucket, cors: browserCorsRules([server.url]) }],
         });
       } catch (error) {
@@ -107,17 +147,18 @@ export async function startLocalStack(
           );
         }
         throw new DevStartError(
-          `The embedded S3 could not start with the data folder ${config.dataDir}: ${(error as Error).message} ` +
+          `The embedded S3 (${config.s3Engine}) could not start with the data folder ${s3DataDir}: ${(error as Error).message} ` +
             'Remove the folder to start clean, or set DEV_DATA_DIR to another folder.',
           { cause: error },
         );
       }
       Object.assign(process.env, {
         S3_BUCKET_NAME: config.localBucket,
-        S3_CLIENT_REGION: 'us-east-1',
+        S3_CLIENT_REGION: s3.region,
         S3_ENDPOINT: s3.endpoint,
-        BACKEND_AWS_KEY: LOCAL_S3_CREDENTIALS.accessKeyId,
-        BACKEND_AWS_SECRET: LOCAL_S3_CREDENTIALS.secretAccessKey,
+        // The running server's own keys: versitygw checks every signature against them.
+        BACKEND_AWS_KEY: s3.credentials.accessKeyId,
+        BACKEND_AWS_SECRET: s3.credentials.secretAccessKey,
       });
     }
     process.env.ILLUSTRATION_GEN_MODE ??= 'stub';
@@ -129,9 +170,14 @@ export async function startLocalStack(
     return {
       pageUrl: server.url,
       apiUrl: `${server.url}/api`,
-      s3Endpoint: running?.endpoint,
       bucket: storage.getBucketName(),
-      dataDir: running ? config.dataDir : undefined,
+      s3: running && {
+        engine: running.engine,
+        endpoint: running.endpoint,
+        region: running.region,
+        credentials: running.credentials,
+        directory: running.directory,
+      },
       seededStubs,
       async stop() {
         await server.close();

@@ -1,4 +1,5 @@
 // `pnpm dev`: starts the local stack, prints what runs where, stops cleanly on Ctrl-C.
+import { startBanner } from './banner.ts';
 import { loadDevConfig } from './config.ts';
 import { DevStartError } from './errors.ts';
 import { startLocalStack } from './local-stack.ts';
@@ -14,19 +15,10 @@ try {
     config,
     process.env.DEV_LOG_REQUESTS ? (line) => console.log(line) : undefined,
   );
-  const lines = [
-    '',
-    'AutoBio storage is running locally',
-    `  page      ${stack.pageUrl}`,
-    `  api       ${stack.apiUrl}  (sign in with: Authorization: Bearer dev-user:<userId>)`,
-    stack.s3Endpoint
-      ? `  s3        ${stack.s3Endpoint}  bucket ${stack.bucket}, data in ${stack.dataDir}`
-      : `  s3        the real bucket ${stack.bucket} (S3_BUCKET_NAME)`,
-    `  stubs     ${stack.seededStubs.length > 0 ? `seeded ${stack.seededStubs.join(', ')}` : 'already in the bucket'}`,
-    `  mode      illustration-gen ${process.env.ILLUSTRATION_GEN_MODE}`,
-    `ready in ${Date.now() - started} ms. Press Ctrl-C to stop.`,
-    '',
-  ];
+  const lines = startBanner(stack, {
+    illustrationGenMode: process.env.ILLUSTRATION_GEN_MODE ?? 'stub',
+    readyInMs: Date.now() - started,
+  });
   console.log(lines.join('\n'));
   let stopping = false;
   const stop = async (signal: string) => {

@@ -2,30 +2,112 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { LocalS3Engine } from '@autobio/local-s3';
+import { createS3Storage, type S3Storage } from '@autobio/s3-storage';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { S3_ENGINES } from '../../src/constants.ts';
 import { type LocalStack, startLocalStack } from '../../src/local-stack.ts';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SUBJECT_PNG = fileURLToPath(new URL('../../stubs/sunset.png', import.meta.url));
 const AVATAR_PNG = fileURLToPath(new URL('../../stubs/forest.png', import.meta.url));
 
-describe('the local page in headless Chromium', () => {
+/**
+ * The Access-Control-Allow-Origin each server answers the page's preflight with: s3rver answers
+ * `*` to any origin its rules allow, versitygw the origin itself, as S3 does.
+ */
+const PREFLIGHT_ALLOW_ORIGIN: Record<LocalS3Engine, (pageOrigin: string) => string> = {
+  s3rver: () => '*',
+  versitygw: (pageOrigin) => pageOrigin,
+};
+
+/** A request of the page to S3 and the server's answer. */
+interface S3Exchange {
+  readonly origin: string | undefined;
+  readonly allowOrigin: string | undefined;
+  readonly status: number;
+}
+
+/**
+ * Records the page's PUTs to S3 and the preflights before them, with the server's answers as
+ * Chromium received them. Preflights come from Chromium's own network events: Playwright's
+ * leave them out.
+ */
+async function recordS3Exchanges(page: Page, endpoint: string) {
+  const preflights: Omit<S3Exchange, 'origin'>[] = [];
+  const puts: S3Exchange[] = [];
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Network.enable');
+  cdp.on('Network.responseReceived', ({ type, response }) => {
+    if (type !== 'Preflight' || !response.url.startsWith(endpoint)) return;
+    const allowOrigin = Object.entries(response.headers).find(
+      ([name]) => name.toLowerCase() === 'access-control-allow-origin',
+    )?.[1];
+    preflights.push({ allowOrigin, status: response.status });
+  });
+  page.on('response', async (response) => {
+    const request = response.request();
+    if (!request.url().startsWith(endpoint) || request.method() !== 'PUT') return;
+    puts.push({
+      origin: (await request.allHeaders()).origin,
+      allowOrigin: response.headers()['access-control-allow-origin'],
+      status: response.status(),
+    });
+  });
+  return { preflights, puts };
+}
+
+/**
+ * A client that asks for a PNG upload but sends another content type with the same length: a
+ * stored HTML file under an image key is what the signed content type exists to prevent.
+ */
+function putWithWrongContentType(page: Page, userId: string) {
+  return page.evaluate(async (user) => {
+    const body = '<b>not an image</b>';
+    const presign = await fetch('/api/uploads/subject', {
+      method: 'POST',
+      headers: { authorization: `Bearer dev-user:${user}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ contentType: 'image/png', contentLengthBytes: body.length }),
+    });
+    const upload = (await presign.json()) as { url: string; key: string };
+    const put = await fetch(upload.url, {
+      method: 'PUT',
+      headers: { 'content-type': 'text/html' },
+      body,
+    });
+    return { key: upload.key, status: put.status, body: await put.text() };
+  }, userId);
+}
+
+describe.each(S3_ENGINES)('the local page in headless Chromium on %s', (engine) => {
   let stack: LocalStack;
   let browser: Browser;
   let dataDir: string;
   let textFile: string;
+  // A client of its own, not the stack's: it sees what the server stored, not what the API says.
+  let bucket: S3Storage;
 
   beforeAll(async () => {
-    dataDir = await mkdtemp(join(tmpdir(), 'autobio-dev-browser-'));
-    textFile = join(dataDir, '..', `not-an-image-${process.pid}.txt`);
+    dataDir = await mkdtemp(join(tmpdir(), `autobio-dev-browser-${engine}-`));
+    textFile = join(dataDir, '..', `not-an-image-${engine}-${process.pid}.txt`);
     await writeFile(textFile, 'hello');
     stack = await startLocalStack({
       port: 0,
       s3Port: 0,
       dataDir,
       s3Mode: 'embedded',
+      s3Engine: engine,
       localBucket: 'auto-bio-local',
+    });
+    bucket = createS3Storage({
+      config: {
+        bucketName: stack.bucket,
+        endpoint: stack.s3!.endpoint,
+        region: stack.s3!.region,
+        credentials: stack.s3!.credentials,
+        forcePathStyle: true,
+      },
     });
     browser = await chromium.launch({
       executablePath: CHROMIUM,
@@ -61,23 +143,9 @@ describe('the local page in headless Chromium', () => {
       (img) => (img as HTMLImageElement).complete && (img as HTMLImageElement).naturalWidth > 0,
     );
 
-  it('uploads a subject image and an avatar straight to S3, generates an illustration and shows it', async () => {
+  it('uploads a subject image and an avatar straight to S3 after its own CORS preflight, generates an illustration and shows it', async () => {
     const page = await browser.newPage();
-    const s3Puts: {
-      origin: string | undefined;
-      allowOrigin: string | undefined;
-      status: number;
-    }[] = [];
-    page.on('response', async (response) => {
-      const request = response.request();
-      if (request.url().startsWith(stack.s3Endpoint!) && request.method() === 'PUT') {
-        s3Puts.push({
-          origin: (await request.allHeaders()).origin,
-          allowOrigin: response.headers()['access-control-allow-origin'],
-          status: response.status(),
-        });
-      }
-    });
+    const { preflights, puts } = await recordS3Exchanges(page, stack.s3!.endpoint);
 
     await signIn(page, stack.pageUrl, 'browser-alice');
     await page.setInputFiles('#subject-file', SUBJECT_PNG);
@@ -94,12 +162,24 @@ describe('the local page in headless Chromium', () => {
     await expect.poll(() => page.$$eval('#illustrations li', (items) => items.length)).toBe(1);
     await expect.poll(() => imageLoaded(page, '#illustrations li img')).toBe(true);
     expect(await page.isHidden('#error')).toBe(true);
-    // The uploads went to S3 itself, cross-origin, and S3's CORS answer let the page read them.
-    expect(s3Puts).toHaveLength(2);
-    for (const put of s3Puts) {
+
+    // Each PUT went to S3 itself, cross-origin, after a preflight the server answered for the
+    // page's origin; the server's answer, not the browser's, is what is checked.
+    expect(preflights).toHaveLength(2);
+    for (const preflight of preflights) {
+      expect(preflight).toMatchObject({
+        status: 200,
+        allowOrigin: PREFLIGHT_ALLOW_ORIGIN[engine](stack.pageUrl),
+      });
+    }
+    expect(puts).toHaveLength(2);
+    for (const put of puts) {
       expect(put).toMatchObject({ origin: stack.pageUrl, status: 200 });
       expect(put.allowOrigin).toBeDefined();
     }
+    const stored = await bucket.headObject('subjects/browser-alice.png');
+    expect(stored).toMatchObject({ contentType: 'image/png' });
+    expect(stored.sizeBytes).toBeGreaterThan(0);
     await page.close();
   });
 
@@ -127,4 +207,28 @@ describe('the local page in headless Chromium', () => {
     expect(await page.textContent('#error')).toContain(otherOrigin);
     await page.close();
   });
+
+  if (engine === 'versitygw') {
+    it('refuses a presigned PUT whose content type is not the signed one, and stores nothing', async () => {
+      const page = await browser.newPage();
+      await signIn(page, stack.pageUrl, 'browser-dave');
+      const put = await putWithWrongContentType(page, 'browser-dave');
+      // S3's own refusal: the content type is part of the signature the URL carries.
+      expect(put.status).toBe(403);
+      expect(put.body).toContain('<Code>SignatureDoesNotMatch</Code>');
+      expect(await bucket.objectExists(put.key)).toBe(false);
+      // The same client sees what the server did store, so the check above can fail.
+      expect(await bucket.objectExists('stubs/sunset.png')).toBe(true);
+      await page.close();
+    });
+  } else {
+    it('stores a presigned PUT whose content type is not the signed one, which is why DEV_S3=versitygw exists', async () => {
+      const page = await browser.newPage();
+      await signIn(page, stack.pageUrl, 'browser-dave');
+      const put = await putWithWrongContentType(page, 'browser-dave');
+      expect(put.status).toBe(200);
+      expect(await bucket.headObject(put.key)).toMatchObject({ contentType: 'text/html' });
+      await page.close();
+    });
+  }
 });

@@ -17,7 +17,14 @@ interface Running {
 function pnpmDev(env: Record<string, string>): Running {
   const child = spawn('pnpm', ['dev'], {
     cwd: REPO_ROOT,
-    env: { ...process.env, DEV_PORT: '0', DEV_S3_PORT: '0', S3_BUCKET_NAME: '', ...env },
+    env: {
+      ...process.env,
+      DEV_PORT: '0',
+      DEV_S3_PORT: '0',
+      DEV_S3: '',
+      S3_BUCKET_NAME: '',
+      ...env,
+    },
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -55,6 +62,14 @@ describe('pnpm dev', () => {
       .toContain('Press Ctrl-C to stop.');
     const page = /page\s+(http:\/\/localhost:\d+)/.exec(dev.output())?.[1];
     expect(page).toBeDefined();
+    expect(dev.output()).toMatch(
+      /s3 {8}s3rver at http:\/\/127\.0\.0\.1:\d+ {2}bucket auto-bio-local/,
+    );
+    expect(dev.output()).toContain(`data in ${dataDir}\n`);
+    expect(dev.output()).toContain(
+      'note      s3rver checks no signatures, POST policies, versions or conditional writes; ' +
+        'for a server that does: pnpm s3:install && DEV_S3=versitygw pnpm dev',
+    );
     expect(dev.output()).toContain('seeded stubs/forest.png, stubs/ocean.png, stubs/sunset.png');
 
     const html = await fetch(page!);
@@ -96,6 +111,71 @@ describe('pnpm dev', () => {
     await dev.exited;
     await expect.poll(dev.output, { timeout: 10_000 }).toContain('stopped.');
     expect(dev.output()).not.toMatch(/Error|ERR_/);
+  });
+
+  it('starts on versitygw with DEV_S3=versitygw, says so, and stops the gateway on Ctrl-C', async () => {
+    const dataDir = join(await mkdtemp(join(tmpdir(), 'autobio-dev-')), 'data');
+    const dev = pnpmDev({ DEV_S3: 'versitygw', DEV_DATA_DIR: dataDir });
+    cleanUps.push(async () => {
+      try {
+        process.kill(-dev.child.pid!, 'SIGKILL');
+      } catch {
+        // Already gone.
+      }
+      await rm(join(dataDir, '..'), { recursive: true, force: true });
+    });
+
+    await expect
+      .poll(dev.output, { timeout: 30_000, interval: 100 })
+      .toContain('Press Ctrl-C to stop.');
+    const s3 =
+      /s3 {8}versitygw \(the Versity S3 Gateway, versioned\) at (http:\/\/127\.0\.0\.1:\d+) {2}bucket auto-bio-local, data in (\S+)/.exec(
+        dev.output(),
+      );
+    expect(s3).not.toBeNull();
+    // Its own sub-folder: s3rver would read versitygw's buckets/, versions/ and meta/ as buckets.
+    expect(s3![2]).toBe(join(dataDir, 'versitygw'));
+    expect(dev.output()).not.toContain('s3rver checks no');
+    expect(dev.output()).toContain('seeded stubs/forest.png, stubs/ocean.png, stubs/sunset.png');
+    const page = /page\s+(http:\/\/localhost:\d+)/.exec(dev.output())![1];
+    const subject = await readFile(
+      fileURLToPath(new URL('../../stubs/sunset.png', import.meta.url)),
+    );
+    const upload = (await (
+      await fetch(`${page}/api/uploads/subject`, {
+        method: 'POST',
+        headers: { authorization: 'Bearer dev-user:dev-gw', 'content-type': 'application/json' },
+        body: JSON.stringify({ contentType: 'image/png', contentLengthBytes: subject.length }),
+      })
+    ).json()) as { url: string; headers: Record<string, string> };
+    // The gateway checks the URL's signature: pnpm dev gave the API the keys it accepts.
+    const put = await fetch(upload.url, { method: 'PUT', headers: upload.headers, body: subject });
+    expect(put.status).toBe(200);
+    expect(put.headers.get('server')).toBe('VERSITYGW');
+
+    process.kill(-dev.child.pid!, 'SIGINT');
+    await dev.exited;
+    await expect.poll(dev.output, { timeout: 10_000 }).toContain('stopped.');
+    // The gateway is a Go binary, not a child Node kills with it: its port must be closed.
+    await expect(fetch(s3![1]!)).rejects.toThrow();
+    expect(dev.output()).not.toMatch(/Error|ERR_/);
+  });
+
+  it('names the DEV_S3 value it does not know and the ones it does', async () => {
+    const dev = pnpmDev({ DEV_S3: 'minio' });
+    expect(await dev.exited).not.toBe(0);
+    expect(dev.output()).toContain(
+      'pnpm dev could not start: DEV_S3="minio" is not an S3 server pnpm dev knows: use ' +
+        'DEV_S3=s3rver or DEV_S3=versitygw (unset: s3rver).',
+    );
+  });
+
+  it('says how to install versitygw when DEV_S3=versitygw finds no binary', async () => {
+    const dev = pnpmDev({ DEV_S3: 'versitygw', VERSITYGW_BIN: '/nowhere/versitygw' });
+    expect(await dev.exited).not.toBe(0);
+    expect(dev.output()).toContain('pnpm dev could not start: DEV_S3=versitygw cannot start:');
+    expect(dev.output()).toContain('run pnpm s3:install');
+    expect(dev.output()).toContain('Or unset DEV_S3 to run on s3rver.');
   });
 
   it('says which port is in use and how to pick another', async () => {
