@@ -4,7 +4,5 @@ export default defineProject({
   test: {
     name: 'cli',
     include: ['tests/**/*.test.ts'],
-    // The SDK's "Node 22 will be required" notice would repeat in every worker's output.
-    env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
   },
 });

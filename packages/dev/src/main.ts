@@ -4,10 +4,6 @@ import { loadDevConfig } from './config.ts';
 import { DevStartError } from './errors.ts';
 import { startLocalStack } from './local-stack.ts';
 
-// The SDK warns on Node 20 that later releases will need Node 22; pnpm dev works on both, and
-// the warning would bury the lines that say what runs where. Set the variable to keep it.
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-
 const started = Date.now();
 try {
   const config = loadDevConfig();
