@@ -769,6 +769,9 @@ export class S3Storage {
    */
   private async listVersionsOrObjects(prefix: string, exact: boolean): Promise<ObjectIdentifier[]> {
     const found: ObjectIdentifier[] = [];
+    // A listing may name an entry again on the next page (versitygw can repeat the one a page
+    // ended on), and a batch that names a version twice fails on the second.
+    const seen = new Set<string>();
     let keyMarker: string | undefined;
     let versionIdMarker: string | undefined;
     try {
@@ -783,7 +786,9 @@ export class S3Storage {
           }),
         );
         for (const entry of [...(page.Versions ?? []), ...(page.DeleteMarkers ?? [])]) {
-          if (entry.Key && (!exact || entry.Key === prefix)) {
+          const id = `${entry.Key}\n${entry.VersionId ?? ''}`;
+          if (entry.Key && (!exact || entry.Key === prefix) && !seen.has(id)) {
+            seen.add(id);
             found.push({
               Key: entry.Key,
               ...(entry.VersionId ? { VersionId: entry.VersionId } : {}),
