@@ -1,5 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { LOCAL_S3_CREDENTIALS, type LocalS3, startLocalS3 } from '@autobio/local-s3';
+import {
+  LOCAL_S3_CREDENTIALS,
+  type LocalS3,
+  type LocalS3Engine,
+  startLocalS3,
+} from '@autobio/local-s3';
 import {
   browserCorsRules,
   createS3Storage,
@@ -24,13 +29,17 @@ export interface LocalStorageFixture {
   newUser(): string;
 }
 
-/** The storage package's environment for the embedded server. */
-export function stubStorageEnv(bucket: string, endpoint: string): void {
+/** The storage package's environment for the embedded server, signing with `credentials`. */
+export function stubStorageEnv(
+  bucket: string,
+  endpoint: string,
+  credentials: LocalS3['credentials'] = LOCAL_S3_CREDENTIALS,
+): void {
   vi.stubEnv('S3_BUCKET_NAME', bucket);
   vi.stubEnv('S3_ENDPOINT', endpoint);
   vi.stubEnv('S3_CLIENT_REGION', 'us-east-1');
-  vi.stubEnv('BACKEND_AWS_KEY', LOCAL_S3_CREDENTIALS.accessKeyId);
-  vi.stubEnv('BACKEND_AWS_SECRET', LOCAL_S3_CREDENTIALS.secretAccessKey);
+  vi.stubEnv('BACKEND_AWS_KEY', credentials.accessKeyId);
+  vi.stubEnv('BACKEND_AWS_SECRET', credentials.secretAccessKey);
   for (const name of [
     'ILLUSTRATION_GEN_MODE',
     'ILLUSTRATION_GEN_URL',
@@ -48,9 +57,14 @@ export function stubStorageEnv(bucket: string, endpoint: string): void {
  * Starts an embedded S3 for the test file, points the storage package's env at it before each
  * test (with the singleton reset) and captures the handlers' logs.
  * @param options.endpoint - another endpoint for the handlers, such as a recording proxy.
+ * @param options.engine - the server: s3rver (the default), or versitygw, a real S3 that checks
+ *   signatures, POST policies and versions.
  */
 export function useLocalStorage(
-  options: { readonly endpoint?: (server: LocalS3) => Promise<string> | string } = {},
+  options: {
+    readonly endpoint?: (server: LocalS3) => Promise<string> | string;
+    readonly engine?: LocalS3Engine;
+  } = {},
 ): LocalStorageFixture {
   const bucket = `functions-test-${randomUUID().slice(0, 8)}`;
   let server: LocalS3 | undefined;
@@ -60,6 +74,7 @@ export function useLocalStorage(
 
   beforeAll(async () => {
     server = await startLocalS3({
+      ...(options.engine ? { engine: options.engine } : {}),
       buckets: [{ name: bucket, cors: browserCorsRules(['http://localhost:5173']) }],
     });
     endpoint = options.endpoint ? await options.endpoint(server) : server.endpoint;
@@ -67,7 +82,8 @@ export function useLocalStorage(
       config: {
         bucketName: bucket,
         endpoint: server.endpoint,
-        credentials: { ...LOCAL_S3_CREDENTIALS },
+        // The server's own keys: versitygw refuses any other secret.
+        credentials: { ...server.credentials },
       },
     });
   });
@@ -75,7 +91,7 @@ export function useLocalStorage(
     await server?.stop();
   });
   beforeEach(() => {
-    stubStorageEnv(bucket, endpoint!);
+    stubStorageEnv(bucket, endpoint!, server!.credentials);
     logs = captureLogs();
   });
   afterEach(() => {
