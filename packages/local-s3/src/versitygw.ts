@@ -134,6 +134,51 @@ async function configureBuckets(
   }
 }
 
+/** A running gateway process. */
+interface Gateway {
+  kill(): Promise<void>;
+}
+
+/** Spawns the gateway and resolves once it answers HTTP; on failure it is killed first. */
+async function launchGateway(
+  binary: string,
+  launch: {
+    readonly args: readonly string[];
+    readonly endpoint: string;
+    readonly timeoutMs: number;
+  },
+): Promise<Gateway> {
+  // Its own VGW_* variables would override these flags: start it with none of them.
+  const env = Object.fromEntries(
+    Object.entries(process.env).filter(([name]) => !name.startsWith('VGW_')),
+  );
+  const child = spawn(binary, launch.args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  const keep = (chunk: Buffer) => {
+    output = (output + chunk.toString()).slice(-4000);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  // The gateway is not a Node process: make sure it never outlives the one that started it.
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  const kill = () =>
+    new Promise<void>((resolve) => {
+      process.removeListener('exit', killOnExit);
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
+      child.once('exit', () => resolve());
+      child.kill('SIGTERM');
+      setTimeout(() => child.kill('SIGKILL'), 3000).unref();
+    });
+  try {
+    await waitUntilListening(child, launch.endpoint, launch.timeoutMs, () => output);
+  } catch (error) {
+    await kill();
+    throw error;
+  }
+  return { kill };
+}
+
 function startFailure(where: string, directory: string, message: string): LocalS3StartError {
   const fix = /address already in use/.test(message)
     ? `Port ${where.split(':').pop()} is in use: stop what uses it, or choose another port.`
@@ -144,8 +189,8 @@ function startFailure(where: string, directory: string, message: string): LocalS
 }
 
 /**
- * Starts the Versity S3 Gateway (posix backend, metadata in sidecar files so no xattrs are
- * needed) and creates the buckets, with versioning when asked. Unlike s3rver it verifies
+ * Starts the Versity S3 Gateway (posix backend, metadata in extended attributes, or in sidecar
+ * files where the file system has none) and creates the buckets, with versioning when asked. Unlike s3rver it verifies
  * signatures, POST policies and conditional writes, and keeps versions.
  * @throws LocalS3StartError when the binary is missing (naming the install command), the port
  * is in use, the folder is unusable, or it is not ready in time.
@@ -172,51 +217,43 @@ export async function startVersityGw(options: LocalS3Options = {}): Promise<Loca
 
   const port = options.port && options.port > 0 ? options.port : await freePort(address);
   const where = `${address}:${port}`;
+  const endpoint = `http://${address}:${port}`;
   const credentials = VERSITYGW_CREDENTIALS;
-  // Its own VGW_* variables would override these flags: start it with none of them.
-  const env = Object.fromEntries(
-    Object.entries(process.env).filter(([name]) => !name.startsWith('VGW_')),
-  );
-  const child = spawn(
-    binary,
-    [
-      '--access',
-      credentials.accessKeyId,
-      '--secret',
-      credentials.secretAccessKey,
-      '--region',
-      VERSITYGW_REGION,
-      '--port',
-      where,
-      '--keep-alive',
-      '--quiet',
-      'posix',
-      '--sidecar',
-      folders.meta,
-      ...(options.versioning === false ? [] : ['--versioning-dir', folders.versions]),
-      folders.root,
-    ],
-    { env, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let output = '';
-  const keep = (chunk: Buffer) => {
-    output = (output + chunk.toString()).slice(-4000);
-  };
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
-  // The gateway is not a Node process: make sure it never outlives the one that started it.
-  const killOnExit = () => child.kill('SIGKILL');
-  process.once('exit', killOnExit);
-  const kill = () =>
-    new Promise<void>((resolve) => {
-      process.removeListener('exit', killOnExit);
-      if (child.exitCode !== null || child.signalCode !== null) return resolve();
-      child.once('exit', () => resolve());
-      child.kill('SIGTERM');
-      setTimeout(() => child.kill('SIGKILL'), 3000).unref();
+  const launch = (sidecar: boolean) =>
+    launchGateway(binary, {
+      args: [
+        '--access',
+        credentials.accessKeyId,
+        '--secret',
+        credentials.secretAccessKey,
+        '--region',
+        VERSITYGW_REGION,
+        '--port',
+        where,
+        '--keep-alive',
+        '--quiet',
+        'posix',
+        ...(sidecar ? ['--sidecar', folders.meta] : []),
+        ...(options.versioning === false ? [] : ['--versioning-dir', folders.versions]),
+        folders.root,
+      ],
+      endpoint,
+      timeoutMs: options.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS,
     });
 
-  const endpoint = `http://${address}:${port}`;
+  // Metadata in extended attributes, where the file system has them: v1.8.0's sidecar files
+  // serve an object written over a purged delete marker as still deleted. Sidecar files are
+  // the fallback for file systems without user xattrs.
+  let gateway: Gateway;
+  try {
+    gateway = await launch(false).catch((error: Error) => {
+      if (/xattr/i.test(error.message)) return launch(true);
+      throw error;
+    });
+  } catch (error) {
+    await cleanUp();
+    throw startFailure(where, directory, (error as Error).message);
+  }
   const client = new S3Client({
     region: VERSITYGW_REGION,
     endpoint,
@@ -226,17 +263,10 @@ export async function startVersityGw(options: LocalS3Options = {}): Promise<Loca
     responseChecksumValidation: 'WHEN_REQUIRED',
   });
   try {
-    await waitUntilListening(
-      child,
-      endpoint,
-      options.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS,
-      () => output,
-    );
     await configureBuckets(client, options.buckets ?? [], options.versioning !== false);
   } catch (error) {
-    await kill();
+    await gateway.kill();
     await cleanUp();
-    if (error instanceof LocalS3StartError) throw error;
     throw startFailure(where, directory, (error as Error).message);
   } finally {
     client.destroy();
@@ -251,7 +281,7 @@ export async function startVersityGw(options: LocalS3Options = {}): Promise<Loca
     credentials,
     region: VERSITYGW_REGION,
     stop() {
-      stopped ??= kill().then(cleanUp);
+      stopped ??= gateway.kill().then(cleanUp);
       return stopped;
     },
   };

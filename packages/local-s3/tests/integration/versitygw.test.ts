@@ -3,7 +3,10 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
+  DeleteObjectCommand,
+  DeleteObjectsCommand,
   GetBucketVersioningCommand,
+  GetObjectCommand,
   ListObjectVersionsCommand,
   PutObjectCommand,
   S3Client,
@@ -65,6 +68,29 @@ describe('startLocalS3 with versitygw', () => {
       new ListObjectVersionsCommand({ Bucket: BUCKET, Prefix: 'v.txt' }),
     );
     expect(versions.Versions).toHaveLength(2);
+    client.destroy();
+  });
+
+  it('serves an object written again after its versions and delete marker were purged', async () => {
+    // What account deletion then a new upload does; sidecar metadata kept serving NoSuchKey.
+    const client = clientFor(server);
+    const Key = 'purged-then-rewritten.txt';
+    await client.send(new PutObjectCommand({ Bucket: BUCKET, Key, Body: 'before' }));
+    await client.send(new DeleteObjectCommand({ Bucket: BUCKET, Key }));
+    const listed = await client.send(
+      new ListObjectVersionsCommand({ Bucket: BUCKET, Prefix: Key }),
+    );
+    const entries = [...(listed.Versions ?? []), ...(listed.DeleteMarkers ?? [])];
+    expect(entries).toHaveLength(2);
+    await client.send(
+      new DeleteObjectsCommand({
+        Bucket: BUCKET,
+        Delete: { Objects: entries.map((e) => ({ Key: e.Key!, VersionId: e.VersionId })) },
+      }),
+    );
+    await client.send(new PutObjectCommand({ Bucket: BUCKET, Key, Body: 'after' }));
+    const read = await client.send(new GetObjectCommand({ Bucket: BUCKET, Key }));
+    expect(await read.Body!.transformToString()).toBe('after');
     client.destroy();
   });
 
