@@ -1,0 +1,142 @@
+import { randomBytes } from 'node:crypto';
+import { HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  createMigrationTarget,
+  MIN_PART_SIZE_BYTES,
+  type MigrationOptions,
+  type MigrationReport,
+  type MigrationTarget,
+  runMigration,
+} from '../../src/index.ts';
+import {
+  BUCKET,
+  beforeFirstSend,
+  type ConformanceS3,
+  listVersions,
+  openUploads,
+  readBytes,
+  recordCommands,
+  SOURCE_BUCKET,
+  sha256,
+  startConformanceS3,
+  uploadInParts,
+} from '../helpers/conformance-s3.ts';
+
+const MiB = 1024 ** 2;
+/** Laid out as a large-file uploader cuts it: equal parts and a shorter last one. */
+const PART_SIZES = [5 * MiB, 5 * MiB, 1 * MiB + 123];
+const SOURCE_KEY = 'big/scan.tiff';
+
+let s3: ConformanceS3;
+let body: Buffer;
+let sourceEtag: string;
+
+beforeAll(async () => {
+  s3 = await startConformanceS3();
+  body = randomBytes(PART_SIZES.reduce((sum, size) => sum + size, 0));
+  sourceEtag = await uploadInParts(
+    s3.client,
+    SOURCE_BUCKET,
+    SOURCE_KEY,
+    body,
+    PART_SIZES,
+    'image/tiff',
+  );
+}, 60_000);
+afterAll(async () => {
+  await s3?.stop();
+});
+
+/**
+ * A migration through the CLI's own functions, with the multipart threshold lowered from 5 GiB
+ * to S3's smallest part so an 11 MiB object takes the UploadPartCopy path.
+ */
+async function migrateInParts(
+  to: string,
+  arrange?: (target: MigrationTarget) => void,
+  options: Partial<MigrationOptions> = {},
+): Promise<MigrationReport> {
+  const target = createMigrationTarget(s3.env(), 8);
+  try {
+    arrange?.(target);
+    return await runMigration(target, {
+      from: `s3://${SOURCE_BUCKET}/big`,
+      to,
+      multipartThresholdBytes: MIN_PART_SIZE_BYTES,
+      retryBaseDelayMs: 1,
+      ...options,
+    });
+  } finally {
+    target.destroy();
+  }
+}
+
+describe('a multipart copy (UploadPartCopy) on a real S3 server', { timeout: 60_000 }, () => {
+  it('produces a byte-identical object with the source part layout, so its ETag equals the source ETag', async () => {
+    let sent: readonly string[] = [];
+
+    const report = await migrateInParts('generated/big/', (target) => {
+      sent = recordCommands(target.storage.getClient());
+    });
+
+    expect(report.counts).toMatchObject({ listed: 1, copied: 1, conflicts: 0, failed: 0 });
+    expect(sent.filter((name) => name === 'UploadPartCopyCommand')).toHaveLength(3);
+    expect(sent).not.toContain('CopyObjectCommand');
+    const key = 'generated/big/scan.tiff';
+    expect(sha256(await readBytes(s3.client, BUCKET, key))).toBe(sha256(body));
+    const head = await s3.client.send(new HeadObjectCommand({ Bucket: BUCKET, Key: key }));
+    expect(sourceEtag).toMatch(/-3"$/);
+    expect(head).toMatchObject({ ETag: sourceEtag, ContentType: 'image/tiff' });
+    const partSizes = await Promise.all(
+      PART_SIZES.map(
+        async (_, index) =>
+          (
+            await s3.client.send(
+              new HeadObjectCommand({ Bucket: BUCKET, Key: key, PartNumber: index + 1 }),
+            )
+          ).ContentLength,
+      ),
+    );
+    expect(partSizes).toEqual(PART_SIZES);
+    expect(await openUploads(s3.client, BUCKET, 'generated/big/')).toEqual([]);
+  });
+
+  it('recognises its own multipart copy as identical on a rerun, from the mirrored ETag', async () => {
+    const report = await migrateInParts('generated/big/');
+
+    expect(report.counts).toMatchObject({ listed: 1, copied: 0, skipped: 1, conflicts: 0 });
+    expect((await listVersions(s3.client, BUCKET, 'generated/big/')).versions).toHaveLength(1);
+  });
+
+  it('leaves an object that appears at the destination mid-copy alone, refused by CompleteMultipartUpload, and aborts the upload', async () => {
+    const key = 'generated/mid-copy/scan.tiff';
+    let put: Promise<unknown> | undefined;
+
+    // The parts are copied; just before they are assembled, someone writes the destination.
+    const report = await migrateInParts('generated/mid-copy/', (target) => {
+      beforeFirstSend(target.storage.getClient(), 'CompleteMultipartUploadCommand', (input) => {
+        put = s3.client.send(
+          new PutObjectCommand({ Bucket: BUCKET, Key: input.Key, Body: 'written mid-copy' }),
+        );
+        return put;
+      });
+    });
+
+    expect(put).toBeDefined();
+    expect(report.counts).toMatchObject({ listed: 1, copied: 0, conflicts: 1, failed: 0 });
+    expect(report.conflicts[0]).toMatchObject({
+      destinationKey: key,
+      reason: expect.stringMatching(/the destination changed since it was listed/),
+    });
+    expect((await readBytes(s3.client, BUCKET, key)).toString()).toBe('written mid-copy');
+    const { versions, deleteMarkers } = await listVersions(
+      s3.client,
+      BUCKET,
+      'generated/mid-copy/',
+    );
+    expect(versions).toHaveLength(1);
+    expect(deleteMarkers).toEqual([]);
+    expect(await openUploads(s3.client, BUCKET, 'generated/mid-copy/')).toEqual([]);
+  });
+});
