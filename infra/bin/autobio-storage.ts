@@ -1,10 +1,18 @@
 import { App } from 'aws-cdk-lib';
+import {
+  DEPLOY_ACCESS_STACK_NAME,
+  DeployAccessStack,
+  deployAccessPropsFromContext,
+} from '../lib/deploy-access-stack.ts';
 import { buildStorageApp, InfraConfigError } from '../lib/index.ts';
 
 // The CDK app: one stack per environment (AutoBio-local, AutoBio-dev, AutoBio-prod).
 const app = new App();
 try {
   buildStorageApp(app);
+  // Only when asked for (-c deployAccess:githubRepo=owner/name), so the usual synth is unchanged.
+  const deployAccess = deployAccessPropsFromContext(app.node.getAllContext());
+  if (deployAccess) new DeployAccessStack(app, DEPLOY_ACCESS_STACK_NAME, deployAccess);
 } catch (error) {
   if (error instanceof InfraConfigError) {
     console.error(`Configuration error: ${error.message}`);
