@@ -80,7 +80,9 @@ export class PartPlanError extends CliError {
  * A copy was refused with 412 Precondition Failed. `side` says which condition failed: the
  * source's ETag (`CopySourceIfMatch`: the source changed since it was listed), the
  * destination's (`IfNoneMatch`/`IfMatch`: something was written there since it was listed),
- * or `unknown` when S3 did not say and the source could not be read to tell.
+ * or `unknown` when S3 did not say and the source could not be read to tell. An overwrite's
+ * `IfMatch` on a destination deleted since it was listed is answered 404 NoSuchKey instead:
+ * that is a `destination` refusal too.
  */
 export class PreconditionFailedError extends RequestFailedError {
   public readonly side: 'source' | 'destination' | 'unknown';

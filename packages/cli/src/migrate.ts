@@ -531,7 +531,8 @@ class Migration {
       action: 'conflict',
       reason:
         `the destination changed since it was listed (${was}; ${now}), so S3 refused the ` +
-        `copy (${nameOf(error)}, HTTP 412) and it was left alone. Rerun to compare it again` +
+        `copy (${nameOf(error)}, HTTP ${statusOf(error) ?? 412}) and it was left alone. Rerun ` +
+        'to compare it again' +
         `${this.options.overwrite ? '' : ', with --overwrite to replace it'}.`,
     };
   }

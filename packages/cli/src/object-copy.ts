@@ -73,6 +73,38 @@ function isPreconditionFailure(error: unknown): boolean {
   return e?.name === 'PreconditionFailed' || e?.$metadata?.httpStatusCode === 412;
 }
 
+/**
+ * S3's answer to `IfMatch` on a key that holds no object (it was deleted since it was listed):
+ * 404 NoSuchKey rather than 412. The same answer on a copy names a deleted source.
+ */
+function isNoSuchKey(error: unknown): boolean {
+  const e = (error instanceof RequestFailedError ? error.cause : error) as
+    | { name?: string }
+    | undefined;
+  return e?.name === 'NoSuchKey';
+}
+
+/**
+ * Whether a CopyObject's NoSuchKey is about the destination: with `IfMatch` on it, when the
+ * source is still there (read again to tell), the listed destination object is what is gone.
+ */
+async function destinationIsGone(request: CopyRequest, options: CopierOptions): Promise<boolean> {
+  if (!('etag' in request.destinationPrecondition)) return false;
+  try {
+    await withRetry(
+      () =>
+        options.sourceClient.send(
+          new HeadObjectCommand({ Bucket: request.sourceBucket, Key: request.sourceKey }),
+        ),
+      options.retry,
+    );
+    return true;
+  } catch {
+    // The source is gone too, or cannot be read: report the copy's own error.
+    return false;
+  }
+}
+
 function attemptsOf(error: unknown): number {
   return error instanceof RequestFailedError ? error.attempts : 1;
 }
@@ -125,8 +157,9 @@ async function preconditionSide(
  * CompleteMultipartUpload (an upload that fails is aborted, so no parts are left behind).
  * The write is conditional on the destination still being as listed
  * ({@link CopyRequest.destinationPrecondition}).
- * @throws PreconditionFailedError when S3 answers 412, saying which side changed;
- *   RequestFailedError for other failures.
+ * @throws PreconditionFailedError when S3 answers 412, saying which side changed, or 404
+ *   NoSuchKey to the IfMatch of an overwrite whose destination is gone; RequestFailedError for
+ *   other failures.
  */
 export async function copyObject(
   request: CopyRequest,
@@ -150,6 +183,9 @@ export async function copyObject(
     );
     return { multipart: false, parts: 1, etag: result.CopyObjectResult?.ETag };
   } catch (error) {
+    if (isNoSuchKey(error) && (await destinationIsGone(request, options))) {
+      throw new PreconditionFailedError('destination', error, attemptsOf(error));
+    }
     if (!isPreconditionFailure(error)) throw error;
     const side = await preconditionSide(error, request, options);
     throw new PreconditionFailedError(side, error, attemptsOf(error));
@@ -276,8 +312,12 @@ async function copyInParts(request: CopyRequest, options: CopierOptions): Promis
         }),
       ),
     ).catch((error: unknown) => {
-      // The only precondition CompleteMultipartUpload carries is the destination's.
-      throw isPreconditionFailure(error)
+      // The only precondition CompleteMultipartUpload carries is the destination's; a missing
+      // upload is NoSuchUpload, so NoSuchKey here is an IfMatch on a destination now gone.
+      const destinationChanged =
+        isPreconditionFailure(error) ||
+        (isNoSuchKey(error) && 'etag' in request.destinationPrecondition);
+      throw destinationChanged
         ? new PreconditionFailedError('destination', error, attemptsOf(error))
         : error;
     });

@@ -1,4 +1,4 @@
-import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMigrationTarget, type MigrationReport, runMigration } from '../../src/index.ts';
 import {
@@ -46,6 +46,15 @@ describe('migrate on a real S3 server, where the destination already holds somet
 
     const { code, report } = await migrate(`s3://${SOURCE_BUCKET}/held`, 'generated/held/');
 
+    // The destination first: what was there is still there, and only it.
+    expect((await readBytes(s3.client, BUCKET, 'generated/held/a.png')).toString()).toBe(
+      'edited at the destination',
+    );
+    const { versions, deleteMarkers } = await listVersions(s3.client, BUCKET, 'generated/held/');
+    expect(versions.filter((v) => v.key === 'generated/held/a.png')).toEqual([
+      expect.objectContaining({ versionId: before.VersionId, isLatest: true }),
+    ]);
+    expect(deleteMarkers).toEqual([]);
     expect(code).toBe(1);
     expect(report.counts).toMatchObject({ listed: 2, copied: 1, conflicts: 1, failed: 0 });
     expect(report.conflicts).toEqual([
@@ -55,14 +64,6 @@ describe('migrate on a real S3 server, where the destination already holds somet
         reason: expect.stringMatching(/the destination holds a different object/),
       }),
     ]);
-    expect((await readBytes(s3.client, BUCKET, 'generated/held/a.png')).toString()).toBe(
-      'edited at the destination',
-    );
-    const { versions, deleteMarkers } = await listVersions(s3.client, BUCKET, 'generated/held/');
-    expect(versions.filter((v) => v.key === 'generated/held/a.png')).toEqual([
-      expect.objectContaining({ versionId: before.VersionId, isLatest: true }),
-    ]);
-    expect(deleteMarkers).toEqual([]);
   });
 
   it('reports an object written at the destination after its listing as a conflict, and leaves it alone', async () => {
@@ -84,16 +85,48 @@ describe('migrate on a real S3 server, where the destination already holds somet
     }
 
     expect(interloper.ran()).toBe(true);
-    expect(report.counts).toMatchObject({ listed: 1, copied: 0, conflicts: 1, failed: 0 });
-    expect(report.conflicts[0]?.reason).toMatch(
-      /the destination changed since it was listed \(absent when listed; it now holds/,
-    );
     expect((await readBytes(s3.client, BUCKET, 'generated/late/a.png')).toString()).toBe(
       'written during the migration',
     );
     const { versions, deleteMarkers } = await listVersions(s3.client, BUCKET, 'generated/late/');
     expect(versions).toHaveLength(1);
     expect(deleteMarkers).toEqual([]);
+    expect(report.counts).toMatchObject({ listed: 1, copied: 0, conflicts: 1, failed: 0 });
+    expect(report.conflicts[0]?.reason).toMatch(
+      /the destination changed since it was listed \(absent when listed; it now holds/,
+    );
+  });
+
+  it('reports an object deleted at the destination before --overwrite replaces it as a conflict, not as a missing source', async () => {
+    await seed(s3.client, SOURCE_BUCKET, [{ key: 'gone/a.png', body: 'new source' }]);
+    await put('generated/gone/a.png', 'old copy');
+    const target = createMigrationTarget(s3.env(), 8);
+    // Listed with its ETag; deleted by someone else just before the copy that would replace it.
+    const deleter = beforeFirstSend(target.storage.getClient(), 'CopyObjectCommand', (input) =>
+      s3.client.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: input.Key })),
+    );
+    let report: MigrationReport;
+    try {
+      report = await runMigration(target, {
+        from: `s3://${SOURCE_BUCKET}/gone`,
+        to: 'generated/gone/',
+        overwrite: true,
+        retryBaseDelayMs: 1,
+      });
+    } finally {
+      target.destroy();
+    }
+
+    expect(deleter.ran()).toBe(true);
+    // Still deleted: the old version behind its delete marker, and nothing new.
+    const { versions, deleteMarkers } = await listVersions(s3.client, BUCKET, 'generated/gone/');
+    expect(versions).toEqual([expect.objectContaining({ isLatest: false })]);
+    expect(deleteMarkers).toEqual([expect.objectContaining({ isLatest: true })]);
+    expect(report.failures).toEqual([]);
+    expect(report.counts).toMatchObject({ listed: 1, copied: 0, conflicts: 1, failed: 0 });
+    expect(report.conflicts[0]?.reason).toMatch(
+      /the destination changed since it was listed \(listed with 8 bytes, ETag "\w+"; it is now absent\)/,
+    );
   });
 });
 
@@ -123,6 +156,12 @@ describe('two migrations from different sources into one destination prefix at o
       migrate(`s3://${SOURCE_BUCKET}/race-B`, destination),
     ]);
 
+    // Nothing was overwritten: one version per key.
+    const { versions, deleteMarkers } = await listVersions(s3.client, BUCKET, destination);
+    const counts = versionCounts(versions);
+    expect(counts.size).toBe(KEYS);
+    expect([...counts].filter(([, n]) => n !== 1)).toEqual([]);
+    expect(deleteMarkers).toEqual([]);
     // Nothing failed, and every key was copied by exactly one of the two runs.
     for (const run of [a, b]) {
       expect(run.report.counts).toMatchObject({ listed: KEYS, failed: 0, skipped: 0 });
@@ -141,11 +180,6 @@ describe('two migrations from different sources into one destination prefix at o
     );
     expect(refusedByS3.length).toBeGreaterThan(0);
 
-    const { versions, deleteMarkers } = await listVersions(s3.client, BUCKET, destination);
-    const counts = versionCounts(versions);
-    expect(counts.size).toBe(KEYS);
-    expect([...counts].filter(([, n]) => n !== 1)).toEqual([]);
-    expect(deleteMarkers).toEqual([]);
     const wrongContent: string[] = [];
     for (let i = 0; i < KEYS; i++) {
       const key = `${destination}${name(i)}`;

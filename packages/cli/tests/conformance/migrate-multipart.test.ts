@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createMigrationTarget,
@@ -16,6 +16,7 @@ import {
   listVersions,
   openUploads,
   readBytes,
+  readSummary,
   recordCommands,
   SOURCE_BUCKET,
   sha256,
@@ -102,7 +103,7 @@ describe('a multipart copy (UploadPartCopy) on a real S3 server', { timeout: 60_
     expect(await openUploads(s3.client, BUCKET, 'generated/big/')).toEqual([]);
   });
 
-  it('recognises its own multipart copy as identical on a rerun, from the mirrored ETag', async () => {
+  it('recognises its own multipart copy as identical on a rerun and writes no second version', async () => {
     const report = await migrateInParts('generated/big/');
 
     expect(report.counts).toMatchObject({ listed: 1, copied: 0, skipped: 1, conflicts: 0 });
@@ -111,25 +112,22 @@ describe('a multipart copy (UploadPartCopy) on a real S3 server', { timeout: 60_
 
   it('leaves an object that appears at the destination mid-copy alone, refused by CompleteMultipartUpload, and aborts the upload', async () => {
     const key = 'generated/mid-copy/scan.tiff';
-    let put: Promise<unknown> | undefined;
+    let interloper: { ran(): boolean } | undefined;
 
     // The parts are copied; just before they are assembled, someone writes the destination.
     const report = await migrateInParts('generated/mid-copy/', (target) => {
-      beforeFirstSend(target.storage.getClient(), 'CompleteMultipartUploadCommand', (input) => {
-        put = s3.client.send(
-          new PutObjectCommand({ Bucket: BUCKET, Key: input.Key, Body: 'written mid-copy' }),
-        );
-        return put;
-      });
+      interloper = beforeFirstSend(
+        target.storage.getClient(),
+        'CompleteMultipartUploadCommand',
+        (input) =>
+          s3.client.send(
+            new PutObjectCommand({ Bucket: BUCKET, Key: input.Key, Body: 'written mid-copy' }),
+          ),
+      );
     });
 
-    expect(put).toBeDefined();
-    expect(report.counts).toMatchObject({ listed: 1, copied: 0, conflicts: 1, failed: 0 });
-    expect(report.conflicts[0]).toMatchObject({
-      destinationKey: key,
-      reason: expect.stringMatching(/the destination changed since it was listed/),
-    });
-    expect((await readBytes(s3.client, BUCKET, key)).toString()).toBe('written mid-copy');
+    expect(interloper?.ran()).toBe(true);
+    expect(await readSummary(s3.client, BUCKET, key)).toBe('written mid-copy');
     const { versions, deleteMarkers } = await listVersions(
       s3.client,
       BUCKET,
@@ -137,6 +135,49 @@ describe('a multipart copy (UploadPartCopy) on a real S3 server', { timeout: 60_
     );
     expect(versions).toHaveLength(1);
     expect(deleteMarkers).toEqual([]);
+    expect(report.counts).toMatchObject({ listed: 1, copied: 0, conflicts: 1, failed: 0 });
+    expect(report.conflicts[0]).toMatchObject({
+      destinationKey: key,
+      reason: expect.stringMatching(/the destination changed since it was listed/),
+    });
     expect(await openUploads(s3.client, BUCKET, 'generated/mid-copy/')).toEqual([]);
+  });
+
+  it('reports an object deleted at the destination before --overwrite completes its replacement as a conflict, and aborts the upload', async () => {
+    const key = 'generated/replaced/scan.tiff';
+    const old = await s3.client.send(
+      new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: 'old copy' }),
+    );
+    let deleter: { ran(): boolean } | undefined;
+
+    // Listed with its ETag; deleted just before the copied parts are assembled over it. By
+    // version, leaving no delete marker: versitygw treats a key whose current version is a
+    // delete marker as still holding its last object in conditional writes, which S3 does not.
+    const report = await migrateInParts(
+      'generated/replaced/',
+      (target) => {
+        deleter = beforeFirstSend(
+          target.storage.getClient(),
+          'CompleteMultipartUploadCommand',
+          (input) =>
+            s3.client.send(
+              new DeleteObjectCommand({ Bucket: BUCKET, Key: input.Key, VersionId: old.VersionId }),
+            ),
+        );
+      },
+      { overwrite: true },
+    );
+
+    expect(deleter?.ran()).toBe(true);
+    expect(await listVersions(s3.client, BUCKET, 'generated/replaced/')).toEqual({
+      versions: [],
+      deleteMarkers: [],
+    });
+    expect(await openUploads(s3.client, BUCKET, 'generated/replaced/')).toEqual([]);
+    expect(report.failures).toEqual([]);
+    expect(report.counts).toMatchObject({ listed: 1, copied: 0, conflicts: 1, failed: 0 });
+    expect(report.conflicts[0]?.reason).toMatch(
+      /the destination changed since it was listed \(listed with 8 bytes, ETag "\w+"; it is now absent\)/,
+    );
   });
 });

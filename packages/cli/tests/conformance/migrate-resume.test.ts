@@ -81,7 +81,13 @@ describe('a migration killed part-way and run again, on a real S3 server', {
 
     // Assert
     const report = JSON.parse(rerun.stdout) as MigrationReport;
-    // Conflicts and failures first: their reasons say what went wrong.
+    // Nothing was copied twice: one version per key.
+    const { versions, deleteMarkers } = await listVersions(s3.client, BUCKET, DESTINATION);
+    const counts = versionCounts(versions);
+    expect(counts.size).toBe(TOTAL);
+    expect([...counts].filter(([, n]) => n !== 1)).toEqual([]);
+    expect(deleteMarkers).toEqual([]);
+    // Conflicts and failures before the counts: their reasons say what went wrong.
     expect(report.conflicts).toEqual([]);
     expect(report.failures).toEqual([]);
     expect(rerun.code).toBe(0);
@@ -94,11 +100,6 @@ describe('a migration killed part-way and run again, on a real S3 server', {
       verified: 0,
       verifyFailed: 0,
     });
-    const { versions, deleteMarkers } = await listVersions(s3.client, BUCKET, DESTINATION);
-    const counts = versionCounts(versions);
-    expect(counts.size).toBe(TOTAL);
-    expect([...counts].filter(([, n]) => n !== 1)).toEqual([]);
-    expect(deleteMarkers).toEqual([]);
     // The first run's copies are the very versions that were there before the rerun.
     const after = await listBucket(s3.client, BUCKET, DESTINATION);
     for (const [key, entry] of afterKill) expect(after.get(key), key).toEqual(entry);

@@ -229,3 +229,11 @@ export function recordCommands(client: S3Client): readonly string[] {
   );
   return names;
 }
+
+/** An object's bytes as a short text, or its size and digest when large: readable in a diff. */
+export async function readSummary(client: S3Client, bucket: string, key: string): Promise<string> {
+  const bytes = await readBytes(client, bucket, key);
+  return bytes.byteLength <= 200
+    ? bytes.toString()
+    : `${bytes.byteLength} bytes, sha256 ${sha256(bytes)}`;
+}

@@ -92,6 +92,18 @@ function answerError(
   response.end(body);
 }
 
+/** The whole body of a request, or undefined when the client hung up before sending it all. */
+function readBody(request: IncomingMessage): Promise<Buffer | undefined> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.once('end', () => resolve(Buffer.concat(chunks)));
+    request.once('close', () => {
+      if (!request.complete) resolve(undefined);
+    });
+  });
+}
+
 /** A CopyObject (not an UploadPartCopy) with a condition on its destination. */
 function conditionalCopy(request: IncomingMessage):
   | {
@@ -158,7 +170,11 @@ export async function startCopyConditionStandIn(
    * even when the client has gone away meanwhile (a killed migration): the key stays locked
    * until the write it let through is over, and no longer.
    */
-  function forward(request: IncomingMessage, response: ServerResponse): Promise<void> {
+  function forward(
+    request: IncomingMessage,
+    response: ServerResponse,
+    body?: Buffer,
+  ): Promise<void> {
     return new Promise<void>((resolve) => {
       const outgoing = httpRequest(
         {
@@ -192,6 +208,10 @@ export async function startCopyConditionStandIn(
         }
         resolve();
       });
+      if (body) {
+        outgoing.end(body);
+        return;
+      }
       // A client that hangs up while still sending its body would leave the server waiting.
       request.once('close', () => {
         if (!request.complete) outgoing.destroy(new Error('the client hung up mid-request'));
@@ -218,6 +238,10 @@ export async function startCopyConditionStandIn(
       await forward(request, response);
       return;
     }
+    // Read now, not once the key is free: by then a client that hung up has taken its request
+    // with it (a killed migration's copy arrives whole, and S3 would still carry it out).
+    const body = await readBody(request);
+    if (!body) return;
     const resource = `/${copy.bucket}/${copy.key}`;
     await withKeyLock(`${copy.bucket}/${copy.key}`, async () => {
       stats.evaluated++;
@@ -266,7 +290,7 @@ export async function startCopyConditionStandIn(
         return;
       }
       // The condition holds: copy while still holding the key, so no other copy slips between.
-      await forward(request, response);
+      await forward(request, response, body);
     });
   }
 
