@@ -3,8 +3,13 @@ import { DEV_TOKEN_PREFIX } from './constants.ts';
 
 /**
  * The user a local request is signed in as: `Authorization: Bearer dev-user:<userId>`, or
- * `undefined` when the header is missing or malformed (the server then answers 401, as API
- * Gateway's JWT authorizer does).
+ * `undefined` when the header is missing or malformed, or when the id breaks the storage
+ * package's rule for user ids (`assertKeySegment`). The server then answers 401
+ * `{"message":"Unauthorized"}`, as API Gateway's JWT authorizer does.
+ *
+ * Node reads header bytes as Latin-1, as browsers' fetch sends them: a tab, or a byte
+ * 0x80-0x9F (a C1 control character), arrives here and is refused; Node answers 400 to the
+ * other control bytes itself.
  */
 export function devUserFromAuthorization(header: string | undefined): string | undefined {
   const match = /^Bearer\s+(.+)$/i.exec(header?.trim() ?? '');
@@ -12,6 +17,8 @@ export function devUserFromAuthorization(header: string | undefined): string | u
   if (!token?.startsWith(DEV_TOKEN_PREFIX)) return undefined;
   const userId = token.slice(DEV_TOKEN_PREFIX.length);
   try {
+    // The same rule as the handlers' and the key builders': a dev id the API could not serve
+    // is refused at sign-in, never passed on to fail later.
     assertKeySegment(userId, 'userId');
   } catch {
     return undefined;

@@ -33,12 +33,76 @@ export const STORAGE_AREAS: readonly StorageArea[] = [
   'stubs',
 ];
 
+/**
+ * The code points no user id, stub name or prefix may hold, each with the rule it breaks.
+ * Unpaired surrogates have no UTF-8 form, so no S3 key and no URL (encodeURIComponent throws
+ * URIError); control characters and non-characters are invisible in logs and consoles, and
+ * XML 1.0 (S3's listings) cannot carry some of them.
+ */
+const FORBIDDEN_CODE_POINTS: readonly { readonly pattern: RegExp; readonly rule: string }[] = [
+  {
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it rejects.
+    pattern: /[\u0000-\u001f\u007f-\u009f]/u,
+    rule: 'control characters (U+0000-U+001F, U+007F-U+009F)',
+  },
+  { pattern: /\p{Surrogate}/u, rule: 'unpaired surrogates (U+D800-U+DFFF outside a pair)' },
+  {
+    pattern: /\p{Noncharacter_Code_Point}/u,
+    rule: 'Unicode non-characters (U+FDD0-U+FDEF, U+xxFFFE, U+xxFFFF)',
+  },
+];
+
+/**
+ * What a key may not hold. Looser than a segment: objects written while ids could hold C1 or
+ * non-characters must stay reachable, to be deleted or migrated; an unpaired surrogate never
+ * reached S3, and refusing it here keeps URIError out of every request.
+ */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it rejects.
-const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
+const KEY_FORBIDDEN = /[\u0000-\u001f\u007f]|\p{Surrogate}/u;
+
+/** The forbidden code points JSON.stringify leaves as they are (it escapes C0 and surrogates). */
+const SHOWN_ESCAPED = /[\u007f-\u009f]|\p{Noncharacter_Code_Point}/gu;
+
+// Starts and ends with anything but ".": "..", the trailing "." and the rest go the long way.
 const PLAIN_SEGMENT = new RegExp(
-  `^[A-Za-z0-9_@+=:-][A-Za-z0-9_.@+=:-]{0,${MAX_SEGMENT_LENGTH - 1}}$`,
+  `^[A-Za-z0-9_@+=:-](?:[A-Za-z0-9_.@+=:-]{0,${MAX_SEGMENT_LENGTH - 2}}[A-Za-z0-9_@+=:-])?$`,
 );
 const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+const SEGMENT_FIX =
+  `Use 1-${MAX_SEGMENT_LENGTH} characters with no "/", "\\" or "..", no "." at the end, no control ` +
+  'character, unpaired surrogate or non-character.';
+
+/** A value for an error message: quoted, with every forbidden code point escaped so it shows. */
+function show(value: unknown): string {
+  if (typeof value !== 'string') {
+    try {
+      return String(value);
+    } catch {
+      // An object without a prototype has no toString; the message must still be built.
+      return Object.prototype.toString.call(value);
+    }
+  }
+  return JSON.stringify(value).replace(SHOWN_ESCAPED, (match) =>
+    Array.from(
+      { length: match.length },
+      (_, i) => `\\u${match.charCodeAt(i).toString(16).padStart(4, '0')}`,
+    ).join(''),
+  );
+}
+
+/** The first rule above that `text` breaks, naming the code point and where, or `undefined`. */
+function forbiddenCodePoint(text: string): string | undefined {
+  for (const { pattern, rule } of FORBIDDEN_CODE_POINTS) {
+    const match = pattern.exec(text);
+    if (match) {
+      const codePoint = text.codePointAt(match.index)!;
+      const name = `U+${codePoint.toString(16).toUpperCase().padStart(4, '0')}`;
+      return `it must not contain ${rule}, and it has ${name} at index ${match.index}`;
+    }
+  }
+  return undefined;
+}
 
 /** Whether `value` is one of the generated kinds. */
 export function isGeneratedKind(value: unknown): value is GeneratedKind {
@@ -46,18 +110,20 @@ export function isGeneratedKind(value: unknown): value is GeneratedKind {
 }
 
 /**
- * Checks that `value` can stand as one path segment of a key: not empty, no `/` or `\`, not
- * `.` or `..`, no control characters, at most {@link MAX_SEGMENT_LENGTH} characters.
- * @throws InvalidKeyError naming the value and the rule it breaks.
+ * Checks that `value` can stand as one path segment of a key: not empty or blank, at most
+ * {@link MAX_SEGMENT_LENGTH} characters, no `/` or `\`, no `..`, no `.` at the end, no control
+ * character (U+0000-U+001F, U+007F-U+009F), unpaired surrogate or Unicode non-character
+ * (U+FDD0-U+FDEF, U+xxFFFE, U+xxFFFF). The one check of user ids and stub names.
+ * @throws InvalidKeyError naming the value (escaped), the rule it breaks and the fix; never
+ *   anything else.
  */
 export function assertKeySegment(value: unknown, what: string): asserts value is string {
   // Fast path for the usual ids (presigning calls this for every URL).
   if (typeof value === 'string' && PLAIN_SEGMENT.test(value) && !value.includes('..')) return;
   const fail = (rule: string): never => {
-    const shown = typeof value === 'string' ? JSON.stringify(value) : String(value);
     throw new InvalidKeyError(
-      typeof value === 'string' ? value : String(value),
-      `Invalid ${what} ${shown}: ${rule}.`,
+      typeof value === 'string' ? value : show(value),
+      `Invalid ${what} ${show(value)}: ${rule}. ${SEGMENT_FIX}`,
     );
   };
   if (typeof value !== 'string') fail('it must be a string');
@@ -68,28 +134,32 @@ export function assertKeySegment(value: unknown, what: string): asserts value is
   }
   if (text.includes('/') || text.includes('\\')) fail('it must not contain "/" or "\\"');
   if (text === '.' || text.includes('..')) fail('it must not contain ".."');
-  if (CONTROL_CHARACTERS.test(text)) fail('it must not contain control characters');
+  // The image keys append ".png": "x." would make "subjects/x..png", which the layout refuses.
+  if (text.endsWith('.')) fail(`it must not end in "." (its key would hold ".." before ".png")`);
+  const forbidden = forbiddenCodePoint(text);
+  if (forbidden !== undefined) fail(forbidden);
 }
 
 /**
- * Checks that a prefix is usable: non-empty, ends in `/`, no leading `/`, no `..`, no
- * empty or control-character segments.
+ * Checks that a prefix is usable: non-empty, ends in `/`, no leading `/`, no `..`, no empty
+ * segments, and none of the code points a segment may not hold.
  * @throws InvalidKeyError naming the prefix and the fix.
  */
 export function assertPrefix(prefix: unknown, what: string): asserts prefix is string {
   const fail = (rule: string): never => {
     throw new InvalidKeyError(
-      String(prefix),
-      `Invalid ${what} ${JSON.stringify(prefix)}: ${rule}.`,
+      typeof prefix === 'string' ? prefix : show(prefix),
+      `Invalid ${what} ${show(prefix)}: ${rule}.`,
     );
   };
   if (typeof prefix !== 'string' || prefix.length === 0) fail('it must be a non-empty string');
   const text = prefix as string;
-  if (!text.endsWith('/')) fail(`it must end in "/" (for example "${text}/")`);
+  if (!text.endsWith('/')) fail(`it must end in "/" (for example ${show(`${text}/`)})`);
   if (text.startsWith('/')) fail('it must not start with "/"');
   if (text.includes('..')) fail('it must not contain ".."');
   if (text.includes('//')) fail('it must not contain an empty segment ("//")');
-  if (CONTROL_CHARACTERS.test(text)) fail('it must not contain control characters');
+  const forbidden = forbiddenCodePoint(text);
+  if (forbidden !== undefined) fail(forbidden);
 }
 
 /**
@@ -220,8 +290,7 @@ export class KeyLayout {
 
   /** The area a key belongs to, or `undefined` when it is outside the layout. */
   public areaOf(key: string): StorageArea | undefined {
-    if (typeof key !== 'string' || key.includes('..') || CONTROL_CHARACTERS.test(key))
-      return undefined;
+    if (typeof key !== 'string' || key.includes('..') || KEY_FORBIDDEN.test(key)) return undefined;
     for (const kind of GENERATED_KINDS) {
       const area = `generated/${kind}` as const;
       if (key.startsWith(this.areaPrefix(area)) && key.length > this.areaPrefix(area).length)
@@ -246,9 +315,10 @@ export class KeyLayout {
       this.areaOf(key) === undefined
     ) {
       throw new InvalidKeyError(
-        String(key),
-        `Key ${JSON.stringify(key)} is outside the bucket's layout: it must start with one of ` +
-          `${Object.values(this.prefixes).join(', ')} and must not contain "..". ` +
+        typeof key === 'string' ? key : show(key),
+        `Key ${show(key)} is outside the bucket's layout: it must start with one of ` +
+          `${Object.values(this.prefixes).join(', ')} and must not contain "..", a C0 control ` +
+          'character, DEL or an unpaired surrogate. ' +
           'Build keys with the key layout (getSubjectKey, getGeneratedKey, ...).',
       );
     }

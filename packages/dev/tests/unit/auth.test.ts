@@ -1,10 +1,16 @@
-import { describe, expect, it } from 'vitest';
+import { connect } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { devAuthorization, devUserFromAuthorization } from '../../src/auth.ts';
+import { type DevServer, startDevServer } from '../../src/server.ts';
 
 describe('the local sign-in', () => {
   it('reads the user id of a dev token', () => {
     expect(devUserFromAuthorization(devAuthorization('alice'))).toBe('alice');
     expect(devUserFromAuthorization('bearer dev-user:bob')).toBe('bob');
+  });
+
+  it('reads an id with Latin-1 letters, as the page sends them', () => {
+    expect(devUserFromAuthorization(devAuthorization('émile'))).toBe('émile');
   });
 
   it.each([
@@ -18,5 +24,56 @@ describe('the local sign-in', () => {
     'Bearer dev-user:a/b',
   ])('refuses %j', (header) => {
     expect(devUserFromAuthorization(header)).toBeUndefined();
+  });
+
+  // Named by code point: %j would print most of these raw, that is invisibly.
+  it.each([
+    ['a tab', 'a\tb'],
+    ['DEL', 'a\u007fb'],
+    ['C1 U+0085', 'a\u0085b'],
+    ['C1 U+009F', 'a\u009f'],
+    ['a lone surrogate', 'a\ud800b'],
+    ['the non-character U+FFFE', 'a\ufffeb'],
+    ['the non-character U+FDD0', '\ufdd0'],
+  ])('refuses a dev token whose id holds %s', (_, userId) => {
+    expect(devUserFromAuthorization(devAuthorization(userId))).toBeUndefined();
+  });
+});
+
+describe('the dev server, given a dev token with a control character', () => {
+  let server: DevServer;
+  beforeAll(async () => {
+    server = await startDevServer({ port: 0 });
+  });
+  afterAll(() => server.close());
+
+  /** Sends a request whose Authorization header holds `bytes` as they are, and reads the answer. */
+  function requestWithRawBytes(bytes: number[]): Promise<{ status: number; body: string }> {
+    const request = Buffer.concat([
+      Buffer.from('GET /api/images/avatar HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n'),
+      Buffer.from('Authorization: Bearer dev-user:a'),
+      Buffer.from(bytes),
+      Buffer.from('b\r\n\r\n'),
+    ]);
+    return new Promise((resolve, reject) => {
+      const chunks: Buffer[] = [];
+      const socket = connect(server.port, '127.0.0.1', () => socket.write(request));
+      socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+      socket.on('error', reject);
+      socket.on('end', () => {
+        const [head = '', body = ''] = Buffer.concat(chunks).toString('latin1').split('\r\n\r\n');
+        resolve({ status: Number(head.split(' ')[1]), body });
+      });
+    });
+  }
+
+  it.each([
+    ['a C1 byte (0x85)', [0x85]],
+    ['a tab', [0x09]],
+  ])('answers 401 {"message":"Unauthorized"}, as API Gateway does, to %s', async (_, bytes) => {
+    const { status, body } = await requestWithRawBytes(bytes);
+
+    expect(status).toBe(401);
+    expect(body).toContain('{"message":"Unauthorized"}');
   });
 });

@@ -1,4 +1,4 @@
-import { assertKeySegment } from '@autobio/s3-storage';
+import { assertKeySegment, InvalidKeyError } from '@autobio/s3-storage';
 import type {
   APIGatewayProxyEventV2WithJWTAuthorizer,
   APIGatewayProxyStructuredResultV2,
@@ -92,12 +92,16 @@ function authenticate(event: ApiEvent): string {
     );
   }
   try {
+    // The storage package's one rule for ids decides; no second list of characters here.
     assertKeySegment(sub, 'user id');
   } catch (error) {
+    // Whatever the check throws, a sub that fails it is the token's fault: 401, never 500. Its
+    // message shows the sub escaped and names the code point and the rule.
+    const reason = error instanceof InvalidKeyError ? ` ${error.message}` : '';
     throw new HttpError(
       401,
       'Unauthorized',
-      'The token\'s "sub" cannot name a user here (it is empty, too long, or has "/", ".." or control characters).',
+      `The token's "sub" cannot name a user here.${reason}`,
       { cause: error },
     );
   }

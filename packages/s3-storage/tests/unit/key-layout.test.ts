@@ -5,6 +5,13 @@ import { KeyLayout, STORAGE_AREAS } from '../../src/key-layout.ts';
 
 const layout = new KeyLayout();
 
+/** A test name that shows the code points the rule refuses: %j leaves C1 and others raw. */
+const visible = (text: string) =>
+  JSON.stringify(text).replace(
+    /[\u007f-\u009f]|\p{Noncharacter_Code_Point}/gu,
+    (char) => `\\u{${char.codePointAt(0)!.toString(16)}}`,
+  );
+
 describe('KeyLayout', () => {
   it('builds the spec tree with the default prefixes', () => {
     expect(layout.subjectKey('user-1')).toBe('subjects/user-1.png');
@@ -63,18 +70,79 @@ describe('KeyLayout', () => {
     ]);
   });
 
-  it.each([
-    ['', 'must not be empty'],
-    ['   ', 'must not be empty'],
-    ['a/b', 'must not contain "/"'],
-    ['a\\b', 'must not contain "/" or "\\"'],
-    ['..', 'must not contain ".."'],
-    ['a..b', 'must not contain ".."'],
-    ['a\nb', 'control characters'],
-    ['x'.repeat(129), 'at most 128 characters'],
-  ])('throws when the user id is %j', (userId, rule) => {
+  it.each(
+    [
+      ['', 'must not be empty'],
+      ['   ', 'must not be empty'],
+      ['a/b', 'must not contain "/"'],
+      ['a\\b', 'must not contain "/" or "\\"'],
+      ['..', 'must not contain ".."'],
+      ['a..b', 'must not contain ".."'],
+      ['a.', 'must not end in "."'],
+      ['.', 'must not contain ".."'],
+      ['\u00e9.', 'must not end in "."'],
+      ['a\nb', 'control characters'],
+      ['a\u007fb', 'control characters'],
+      ['a\u0085b', 'control characters'],
+      ['\u009f', 'control characters'],
+      ['a\ud800b', 'unpaired surrogates'],
+      ['a\udc00', 'unpaired surrogates'],
+      ['\udfff\ud800', 'unpaired surrogates'],
+      ['a\ufdd0', 'non-characters'],
+      ['a\ufffe', 'non-characters'],
+      ['a\u{10ffff}', 'non-characters'],
+      ['x'.repeat(129), 'at most 128 characters'],
+    ].map(([userId, rule]) => [visible(userId!), userId!, rule!]),
+  )('throws when the user id is %s', (_name, userId, rule) => {
     expect(() => layout.subjectKey(userId)).toThrow(InvalidKeyError);
     expect(() => layout.subjectKey(userId)).toThrow(rule);
+  });
+
+  it('accepts ids in any script, astral characters, and the space and format characters next to the refused ranges', () => {
+    for (const userId of [
+      'émile',
+      'ユーザー',
+      '😀',
+      'a\u00a0b',
+      'a\u00a1',
+      'a\u007e',
+      'a\ufdcf',
+      'a\ufdf0',
+      'a\ufffd',
+      '\u{10fffd}',
+    ]) {
+      expect(layout.subjectKey(userId), userId).toBe(`subjects/${userId}.png`);
+    }
+  });
+
+  it('names the refused code point, escaped so it shows, with the rule and the fix', () => {
+    expect(() => layout.subjectKey('a\u0085b')).toThrow(
+      'Invalid userId "a\\u0085b": it must not contain control characters (U+0000-U+001F, ' +
+        'U+007F-U+009F), and it has U+0085 at index 1. Use 1-128 characters with no "/", "\\" ' +
+        'or "..", no "." at the end, no control character, unpaired surrogate or non-character.',
+    );
+    expect(() => layout.stubKey('x\u007f')).toThrow('Invalid stub name "x\\u007f"');
+    expect(() => layout.subjectKey('x\ud83d')).toThrow(
+      '"x\\ud83d": it must not contain unpaired surrogates',
+    );
+    expect(() => layout.avatarKey('x\u{1fffe}')).toThrow(
+      '"x\\ud83f\\udffe": it must not contain Unicode non-characters (U+FDD0-U+FDEF, U+xxFFFE, ' +
+        'U+xxFFFF), and it has U+1FFFE at index 1.',
+    );
+  });
+
+  it('keeps the refused value itself on the error', () => {
+    expect(() => layout.subjectKey('a\u0085b')).toThrow(
+      expect.objectContaining({ value: 'a\u0085b' }),
+    );
+  });
+
+  it('throws InvalidKeyError, not TypeError, when the id is not a string, even an object without a prototype', () => {
+    for (const userId of [undefined, 42, Symbol('id'), Object.create(null), { toString: 1 }]) {
+      expect(() => layout.subjectKey(userId as string), String(typeof userId)).toThrow(
+        InvalidKeyError,
+      );
+    }
   });
 
   it('throws when the generated kind is unknown', () => {
@@ -90,6 +158,9 @@ describe('KeyLayout', () => {
     [{ stubs: 'a//b/' }, 'empty segment'],
     [{ stubs: 'generated/stubs/' }, 'lies inside prefix "generated/"'],
     [{ stubs: 'generated/' }, 'used twice'],
+    [{ stubs: 'st\u0085ubs/' }, 'control characters'],
+    [{ stubs: 'stubs\ud800/' }, 'unpaired surrogates'],
+    [{ stubs: 'stubs\uffff/' }, 'non-characters'],
   ])('throws when a prefix is invalid: %j', (prefixes, rule) => {
     expect(() => new KeyLayout(prefixes)).toThrow(rule);
   });
@@ -101,10 +172,16 @@ describe('KeyLayout', () => {
       '',
       'subjects/../avatars/x.png',
       'subjects/a\u0000b',
+      'subjects/a\ud800b.png',
     ]) {
       expect(() => layout.assertKeyInLayout(key)).toThrow(InvalidKeyError);
     }
     expect(() => layout.assertKeyInLayout('generated/memory/u/x.png')).not.toThrow();
+  });
+
+  it('still places keys that ids could hold before C1 and non-characters were refused, so they can be deleted', () => {
+    expect(layout.areaOf('subjects/a\u0085b.png')).toBe('subjects');
+    expect(layout.areaOf('generated/memory/a\ufffe/x.png')).toBe('generated/memory');
   });
 });
 
