@@ -1,16 +1,17 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { InvalidKeyError } from '../../src/errors.ts';
-import { KeyLayout, STORAGE_AREAS } from '../../src/key-layout.ts';
+import { KeyLayout, type KeyPrefixes, STORAGE_AREAS } from '../../src/key-layout.ts';
 
 const layout = new KeyLayout();
 
-/** A test name that shows the code points the rule refuses: %j leaves C1 and others raw. */
-const visible = (text: string) =>
-  JSON.stringify(text).replace(
+/** Test names that show the code points the rule refuses: %j leaves C1 and others raw. */
+const escapeRefused = (json: string) =>
+  json.replace(
     /[\u007f-\u009f]|\p{Noncharacter_Code_Point}/gu,
     (char) => `\\u{${char.codePointAt(0)!.toString(16)}}`,
   );
+const visible = (text: string) => escapeRefused(JSON.stringify(text));
 
 describe('KeyLayout', () => {
   it('builds the spec tree with the default prefixes', () => {
@@ -151,17 +152,21 @@ describe('KeyLayout', () => {
     );
   });
 
-  it.each([
-    [{ subjects: 'subjects' }, 'must end in "/"'],
-    [{ avatars: '/avatars/' }, 'must not start with "/"'],
-    [{ stubs: '../stubs/' }, 'must not contain ".."'],
-    [{ stubs: 'a//b/' }, 'empty segment'],
-    [{ stubs: 'generated/stubs/' }, 'lies inside prefix "generated/"'],
-    [{ stubs: 'generated/' }, 'used twice'],
-    [{ stubs: 'st\u0085ubs/' }, 'control characters'],
-    [{ stubs: 'stubs\ud800/' }, 'unpaired surrogates'],
-    [{ stubs: 'stubs\uffff/' }, 'non-characters'],
-  ])('throws when a prefix is invalid: %j', (prefixes, rule) => {
+  it.each(
+    (
+      [
+        [{ subjects: 'subjects' }, 'must end in "/"'],
+        [{ avatars: '/avatars/' }, 'must not start with "/"'],
+        [{ stubs: '../stubs/' }, 'must not contain ".."'],
+        [{ stubs: 'a//b/' }, 'empty segment'],
+        [{ stubs: 'generated/stubs/' }, 'lies inside prefix "generated/"'],
+        [{ stubs: 'generated/' }, 'used twice'],
+        [{ stubs: 'st\u0085ubs/' }, 'control characters'],
+        [{ stubs: 'stubs\ud800/' }, 'unpaired surrogates'],
+        [{ stubs: 'stubs\uffff/' }, 'non-characters'],
+      ] satisfies [Partial<KeyPrefixes>, string][]
+    ).map(([prefixes, rule]) => [escapeRefused(JSON.stringify(prefixes)), prefixes, rule] as const),
+  )('throws when a prefix is invalid: %s', (_name, prefixes, rule) => {
     expect(() => new KeyLayout(prefixes)).toThrow(rule);
   });
 
