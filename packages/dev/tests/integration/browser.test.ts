@@ -1,17 +1,20 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { LocalS3Engine } from '@autobio/local-s3';
-import { createS3Storage, type S3Storage } from '@autobio/s3-storage';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { S3Storage } from '@autobio/s3-storage';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { S3_ENGINES } from '../../src/constants.ts';
-import { type LocalStack, startLocalStack } from '../../src/local-stack.ts';
-
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const SUBJECT_PNG = fileURLToPath(new URL('../../stubs/sunset.png', import.meta.url));
-const AVATAR_PNG = fileURLToPath(new URL('../../stubs/forest.png', import.meta.url));
+import type { LocalStack } from '../../src/local-stack.ts';
+import {
+  AVATAR_PNG,
+  imageLoaded,
+  launchChromium,
+  type PageStack,
+  SUBJECT_PNG,
+  signIn,
+  startPageStack,
+} from '../helpers/local-page.ts';
 
 /**
  * The Access-Control-Allow-Origin each server answers the page's preflight with: s3rver answers
@@ -80,68 +83,31 @@ function putWithWrongContentType(page: Page, userId: string) {
   }, userId);
 }
 
+// One browser for the file; each test has a page (and so a context) of its own.
+let browser: Browser;
+beforeAll(async () => {
+  browser = await launchChromium();
+});
+afterAll(async () => {
+  await browser?.close();
+});
+
 describe.each(S3_ENGINES)('the local page in headless Chromium on %s', (engine) => {
+  let running: PageStack;
   let stack: LocalStack;
-  let browser: Browser;
-  let dataDir: string;
-  let textFile: string;
-  // A client of its own, not the stack's: it sees what the server stored, not what the API says.
   let bucket: S3Storage;
+  let textFile: string;
 
   beforeAll(async () => {
-    dataDir = await mkdtemp(join(tmpdir(), `autobio-dev-browser-${engine}-`));
-    textFile = join(dataDir, '..', `not-an-image-${engine}-${process.pid}.txt`);
+    running = await startPageStack(engine);
+    ({ stack, bucket } = running);
+    textFile = join(running.dataDir, 'not-an-image.txt');
     await writeFile(textFile, 'hello');
-    stack = await startLocalStack({
-      port: 0,
-      s3Port: 0,
-      dataDir,
-      s3Mode: 'embedded',
-      s3Engine: engine,
-      localBucket: 'auto-bio-local',
-    });
-    bucket = createS3Storage({
-      config: {
-        bucketName: stack.bucket,
-        endpoint: stack.s3!.endpoint,
-        region: stack.s3!.region,
-        credentials: stack.s3!.credentials,
-        forcePathStyle: true,
-      },
-    });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--no-first-run',
-      ],
-    });
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await stack?.stop();
-    await rm(dataDir, { recursive: true, force: true });
-    await rm(textFile, { force: true });
+    await running?.stop();
   });
-
-  async function signIn(page: Page, origin: string, userId: string): Promise<void> {
-    await page.goto(origin);
-    await page.waitForSelector('body[data-ready="true"]');
-    await page.fill('#user-id', userId);
-    await page.click('#sign-in button[type="submit"]');
-    await expect.poll(() => page.textContent('#signed-in-as')).toBe(`Signed in as ${userId}`);
-  }
-
-  const imageLoaded = (page: Page, selector: string) =>
-    page.$eval(
-      selector,
-      (img) => (img as HTMLImageElement).complete && (img as HTMLImageElement).naturalWidth > 0,
-    );
 
   it('uploads a subject image and an avatar straight to S3 after its own CORS preflight, generates an illustration and shows it', async () => {
     const page = await browser.newPage();
