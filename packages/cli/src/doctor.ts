@@ -492,37 +492,23 @@ class Doctor {
     let deleted = false;
     try {
       try {
-        const warningsBefore = this.clientWarnings.length;
         const read = Buffer.from(await storage.getObjectAsBase64(bucket, key), 'base64').toString();
-        // The storage warns when its direct read (a GET on a connection of its own)
-        // had to go through the SDK: the object was read, but not the way the server reads.
-        const [fellBack] = this.clientWarnings.slice(warningsBefore);
         this.add(
-          read === body && fellBack !== undefined
+          read === body
             ? {
                 id: 'probe-read',
-                status: 'warn',
-                detail: `Read it back, ${body.length} bytes, unchanged, through the SDK. ${fellBack}`,
-                fix:
-                  'The direct read, a GET on a connection of its own, does not get through ' +
-                  'from here: check what sits between this process and S3 (a proxy, a firewall, ' +
-                  'S3_ENDPOINT), or set S3_DIRECT_READS=false to read through the SDK client.',
+                status: 'pass',
+                detail: `Read it back, ${body.length} bytes, unchanged.`,
               }
-            : read === body
-              ? {
-                  id: 'probe-read',
-                  status: 'pass',
-                  detail: `Read it back, ${body.length} bytes, unchanged.`,
-                }
-              : {
-                  id: 'probe-read',
-                  status: 'fail',
-                  detail: `Read back ${read.length} bytes that differ from the ${body.length} written.`,
-                  fix:
-                    'Something between this process and the bucket changes objects: check S3_ENDPOINT ' +
-                    'and any proxy. (An S3-compatible store that stores aws-chunked framing needs ' +
-                    "the client's checksums set to WHEN_REQUIRED, as the storage package does.)",
-                },
+            : {
+                id: 'probe-read',
+                status: 'fail',
+                detail: `Read back ${read.length} bytes that differ from the ${body.length} written.`,
+                fix:
+                  'Something between this process and the bucket changes objects: check S3_ENDPOINT ' +
+                  'and any proxy. (An S3-compatible store that stores aws-chunked framing needs ' +
+                  "the client's checksums set to WHEN_REQUIRED, as the storage package does.)",
+              },
         );
       } catch (error) {
         this.add({

@@ -1,20 +1,16 @@
 // Runs in a fresh process so that the peaks it reports belong to one getObjectAsBase64 call.
 import { createS3Storage } from '../src/index.ts';
 
-const [endpoint, bucket, key, sizeText, path] = process.argv.slice(2) as [
-  string,
-  string,
-  string,
-  string,
-  'direct' | 'sdk',
-];
+const [endpoint, region, accessKeyId, secretAccessKey, bucket, key, sizeText] = process.argv.slice(
+  2,
+) as [string, string, string, string, string, string, string];
 const storage = createS3Storage({
   config: {
     bucketName: bucket,
     endpoint,
-    credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+    region,
+    credentials: { accessKeyId, secretAccessKey },
     maxReadSizeBytes: 64 * 1024 * 1024,
-    directReads: path === 'direct',
   },
 });
 // Warm up: load every module and open a connection, then settle the heap.

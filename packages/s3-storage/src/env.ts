@@ -35,7 +35,6 @@ export const ENVIRONMENT_VARIABLES = [
   'S3_REQUEST_TIMEOUT_MS',
   'S3_MAX_READ_SIZE_BYTES',
   'S3_MAX_UPLOAD_SIZE_BYTES',
-  'S3_DIRECT_READS',
 ] as const;
 
 const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
@@ -269,7 +268,6 @@ export function loadConfigFromEnv(env: Environment = process.env): S3StorageConf
       DEFAULT_MAX_UPLOAD_SIZE_BYTES,
       1,
     ),
-    directReads: readBoolean(env, 'S3_DIRECT_READS') ?? true,
   };
 }
 

@@ -152,25 +152,172 @@ export class ForeignBucketError extends S3StorageError {
   }
 }
 
-/** S3 did not answer (or went silent) within the request timeout, on every attempt. */
-export class S3TimeoutError extends S3StorageError {
+/** Where a failed request went and how often it was tried. */
+export interface RequestFailure {
+  readonly bucket: string;
+  readonly key?: string | undefined;
+  /** Requests sent, the first try and every retry (a body read again included). */
+  readonly attempts: number;
+  readonly cause?: unknown;
+}
+
+function where(failure: RequestFailure): string {
+  return `s3://${failure.bucket}/${failure.key ?? ''}`;
+}
+
+function tries(attempts: number): string {
+  return attempts === 1 ? 'on its only attempt' : `on each of ${attempts} attempts`;
+}
+
+/**
+ * A failure that may pass: S3 busy or failing, the network, a timeout, a spoilt answer. The
+ * package has already retried it `attempts` times, up to S3_MAX_ATTEMPTS.
+ */
+export abstract class S3TransientError extends S3StorageError {
   public readonly bucket: string;
   public readonly key: string | undefined;
+  public readonly attempts: number;
+
+  protected constructor(code: string, message: string, failure: RequestFailure) {
+    super(code, message, { cause: failure.cause });
+    this.bucket = failure.bucket;
+    this.key = failure.key;
+    this.attempts = failure.attempts;
+  }
+}
+
+/** S3 asked to slow down (503 SlowDown, 429) on every attempt. */
+export class S3ThrottledError extends S3TransientError {
+  /** How long to wait before asking again: S3's Retry-After, or the SDK's first backoff. */
+  public readonly retryAfterSeconds: number;
+
+  public constructor(failure: RequestFailure & { readonly retryAfterSeconds: number }) {
+    super(
+      'Throttled',
+      `S3 is throttling requests for ${where(failure)}: it answered SlowDown ${tries(failure.attempts)}. ` +
+        `Retry after ${failure.retryAfterSeconds} s; if it keeps happening, lower the request rate on ` +
+        'that prefix (S3 scales up per prefix over minutes) or raise S3_MAX_ATTEMPTS.',
+      failure,
+    );
+    this.retryAfterSeconds = failure.retryAfterSeconds;
+  }
+}
+
+/** S3 answered a server error (500, 502, 503, 504) on every attempt. */
+export class S3UnavailableError extends S3TransientError {
+  public readonly retryAfterSeconds: number;
+  public readonly httpStatusCode: number;
+
+  public constructor(
+    failure: RequestFailure & {
+      readonly retryAfterSeconds: number;
+      readonly httpStatusCode: number;
+    },
+  ) {
+    super(
+      'Unavailable',
+      `S3 answered HTTP ${failure.httpStatusCode} for ${where(failure)} ${tries(failure.attempts)}. ` +
+        `Retry after ${failure.retryAfterSeconds} s; if it lasts, check the AWS Health Dashboard for S3 ` +
+        "in the bucket's region (or the log of the server at S3_ENDPOINT).",
+      failure,
+    );
+    this.retryAfterSeconds = failure.retryAfterSeconds;
+    this.httpStatusCode = failure.httpStatusCode;
+  }
+}
+
+/** The connection failed: refused, reset, cut mid-body, or an answer no HTTP parser takes. */
+export class S3NetworkError extends S3TransientError {
+  public constructor(failure: RequestFailure & { readonly detail: string }) {
+    super(
+      'Network',
+      `The connection to S3 failed for ${where(failure)} ${tries(failure.attempts)}: ${failure.detail}. ` +
+        'Check the network path to S3, S3_ENDPOINT and any proxy in the way; retry later.',
+      failure,
+    );
+  }
+}
+
+/**
+ * S3 did not answer in time: no response within S3_REQUEST_TIMEOUT_MS on every attempt, a body
+ * silent that long, or the call's deadline (S3_MAX_ATTEMPTS x S3_REQUEST_TIMEOUT_MS plus the
+ * SDK's backoff, or the caller's abortSignal) passed.
+ */
+export class S3TimeoutError extends S3TransientError {
+  public constructor(failure: RequestFailure & { readonly detail: string }) {
+    super(
+      'Timeout',
+      `S3 did not answer in time for ${where(failure)}: ${failure.detail}. Check S3's health ` +
+        'and the network to it; S3_REQUEST_TIMEOUT_MS, S3_CONNECTION_TIMEOUT_MS and ' +
+        'S3_MAX_ATTEMPTS set the limits.',
+      failure,
+    );
+  }
+}
+
+/** S3's answer was not intact: a body that fails its checksum or length, or unreadable XML. */
+export class S3IntegrityError extends S3TransientError {
+  public constructor(failure: RequestFailure & { readonly detail: string }) {
+    super(
+      'Integrity',
+      `S3's answer for ${where(failure)} was not intact ${tries(failure.attempts)}: ${failure.detail}. ` +
+        'Check anything between this process and S3 that may change answers (a proxy, S3_ENDPOINT); ' +
+        'if every read of this object fails so, upload it again.',
+      failure,
+    );
+  }
+}
+
+/** S3 refused the request with an error the package has no more specific type for. */
+export class S3RequestError extends S3StorageError {
+  public readonly bucket: string;
+  public readonly key: string | undefined;
+  /** S3's error code, such as `InvalidRequest`, or the SDK error's name. */
+  public readonly s3Code: string;
+  public readonly httpStatusCode: number | undefined;
+
+  public constructor(
+    failure: Omit<RequestFailure, 'attempts'> & {
+      readonly s3Code: string;
+      readonly httpStatusCode: number | undefined;
+      readonly detail: string;
+    },
+  ) {
+    const status = failure.httpStatusCode === undefined ? '' : ` (HTTP ${failure.httpStatusCode})`;
+    super(
+      'RequestFailed',
+      `S3 refused the request for ${where({ ...failure, attempts: 1 })}: ${failure.s3Code}${status}: ` +
+        `${failure.detail}. Look the code up in the S3 error reference; the SDK error is the cause.`,
+      { cause: failure.cause },
+    );
+    this.bucket = failure.bucket;
+    this.key = failure.key;
+    this.s3Code = failure.s3Code;
+    this.httpStatusCode = failure.httpStatusCode;
+  }
+}
+
+/** Account deletion stopped with objects of the user still in the bucket. */
+export class DeletionIncompleteError extends S3StorageError {
+  public readonly bucket: string;
+  /** Keys (with a version id after `?versionId=` for versions) still in the bucket. */
+  public readonly remainingKeys: readonly string[];
 
   public constructor(
     bucket: string,
-    key: string | undefined,
-    detail: string,
+    remainingKeys: readonly string[],
+    reason: string,
     options?: { cause?: unknown },
   ) {
+    const shown = remainingKeys.slice(0, 5).join(', ');
+    const more = remainingKeys.length > 5 ? ` and ${remainingKeys.length - 5} more` : '';
     super(
-      'Timeout',
-      `S3 did not answer in time for s3://${bucket}/${key ?? ''}: ${detail}. Check S3's health ` +
-        'and the network to it; S3_REQUEST_TIMEOUT_MS, S3_CONNECTION_TIMEOUT_MS and ' +
-        'S3_MAX_ATTEMPTS set the limits.',
+      'DeletionIncomplete',
+      `${remainingKeys.length} object(s) of the user are still in bucket "${bucket}": ${shown}${more}. ` +
+        `${reason}. Fix that and run the deletion again: it deletes only what is left.`,
       options,
     );
     this.bucket = bucket;
-    this.key = key;
+    this.remainingKeys = remainingKeys;
   }
 }

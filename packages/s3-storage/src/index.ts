@@ -25,7 +25,6 @@ export {
   KeyLayout,
   STORAGE_AREAS,
 } from './key-layout.ts';
-export { FastPresigner, type PresignRequest } from './presigner.ts';
 export { createS3Storage, parseS3Uri, S3Storage } from './storage.ts';
 export { bucketRegionFromError, translateS3Error } from './translate-error.ts';
 export type * from './types/config.ts';

@@ -1,17 +1,14 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import {
   CopyObjectCommand,
   DeleteObjectCommand,
   DeleteObjectsCommand,
-  GetObjectCommand,
-  type GetObjectCommandOutput,
+  type DeleteObjectsCommandOutput,
   HeadObjectCommand,
   ListObjectsV2Command,
   ListObjectVersionsCommand,
   type ObjectIdentifier,
   PutObjectCommand,
   type PutObjectCommandInput,
-  paginateListObjectsV2,
   S3Client,
 } from '@aws-sdk/client-s3';
 import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
@@ -28,7 +25,7 @@ import {
   MAX_PRESIGN_EXPIRES_IN_SECONDS,
   MAX_READ_SIZE_LIMIT_BYTES,
 } from './constants.ts';
-import { readObjectDirect } from './direct-read.ts';
+import { callDeadlineMs, retryStrategyFor, withDeadline } from './deadline.ts';
 import {
   detectRuntime,
   getAwsClientConfig,
@@ -37,18 +34,20 @@ import {
   validateRegion,
 } from './env.ts';
 import {
+  DeletionIncompleteError,
   ForeignBucketError,
   InvalidArgumentError,
   ObjectNotFoundError,
-  ObjectTooLargeError,
-  S3TimeoutError,
+  S3RequestError,
 } from './errors.ts';
 import { KeyLayout } from './key-layout.ts';
-import { FastPresigner } from './presigner.ts';
+import { Presigner } from './presigner.ts';
+import { readObject } from './read.ts';
 import { translateS3Error } from './translate-error.ts';
 import type { S3StorageConfig } from './types/config.ts';
 import type { GeneratedKeyOptions, GeneratedKind, StorageArea } from './types/key-layout.ts';
 import type {
+  CallOptions,
   DeleteUserDataOptions,
   GeneratedIllustration,
   GeneratedIllustrationPage,
@@ -70,12 +69,6 @@ import type {
 const DEFAULT_PAGE_SIZE = 50;
 const MAX_PAGE_SIZE = 1000;
 const DELETE_BATCH_SIZE = 1000;
-/** Longest wait before asking again after a 503 from S3, and after another 5xx (the SDK's). */
-const THROTTLING_RETRY_DELAY_MS = 500;
-const RETRY_DELAY_MS = 100;
-/** Statuses of an S3 that is busy or failing for a while, not of a request it cannot serve. */
-const TRANSIENT_STATUSES: ReadonlySet<number> = new Set([500, 502, 503, 504]);
-const DIRECT_READ_WARNING_INTERVAL_MS = 60_000;
 
 function completeConfig(partial: S3StorageOptions['config']): S3StorageConfig {
   if (partial === undefined) return loadConfigFromEnv();
@@ -90,7 +83,6 @@ function completeConfig(partial: S3StorageOptions['config']): S3StorageConfig {
     requestTimeoutMs: DEFAULT_REQUEST_TIMEOUT_MS,
     maxReadSizeBytes: DEFAULT_MAX_READ_SIZE_BYTES,
     maxUploadSizeBytes: DEFAULT_MAX_UPLOAD_SIZE_BYTES,
-    directReads: true,
     ...partial,
   };
 }
@@ -155,34 +147,6 @@ function encodeCursor(key: string): string {
   return Buffer.from(key, 'utf8').toString('base64url');
 }
 
-/** Reads a response body into one buffer sized from its Content-Length, as base64. */
-async function readBodyAsBase64(
-  body: AsyncIterable<Uint8Array> & { destroy?: () => void },
-  key: string,
-  declared: number | undefined,
-  maxSizeBytes: number,
-): Promise<string> {
-  let buffer = Buffer.allocUnsafe(declared ?? Math.min(maxSizeBytes, 1024 * 1024));
-  let length = 0;
-  for await (const chunk of body) {
-    if (length + chunk.length > buffer.length) {
-      // Only when the server sent no Content-Length (or a wrong one): grow by doubling.
-      if (length + chunk.length > maxSizeBytes) {
-        body.destroy?.();
-        throw new ObjectTooLargeError(key, length + chunk.length, maxSizeBytes);
-      }
-      const grown = Buffer.allocUnsafe(
-        Math.min(maxSizeBytes, Math.max(buffer.length * 2, length + chunk.length)),
-      );
-      buffer.copy(grown, 0, 0, length);
-      buffer = grown;
-    }
-    buffer.set(chunk, length);
-    length += chunk.length;
-  }
-  return buffer.toString('base64', 0, length);
-}
-
 /**
  * The storage client: one bucket, one region, the key layout, presigned URLs and the object
  * operations the AutoBio server needs. Create it once (the package's `s3Client` is the
@@ -192,14 +156,11 @@ export class S3Storage {
   public readonly keys: KeyLayout;
   private readonly config: S3StorageConfig;
   private readonly client: S3Client;
-  private readonly presigner: FastPresigner;
+  private readonly presigner: Presigner;
   private readonly allowedContentTypes: ReadonlySet<string>;
   private readonly listPageSize: number;
-  /** Direct reads bypass the client's handler, so a client given in code keeps every request. */
-  private readonly directReads: boolean;
-  private readonly warn: (message: string) => void;
-  private lastDirectReadWarning = Number.NEGATIVE_INFINITY;
-  private heldBackWarnings = 0;
+  /** The longest any call may take, its retries and their backoff included. */
+  private readonly deadlineMs: number;
 
   public constructor(options: S3StorageOptions = {}) {
     const config = completeConfig(options.config);
@@ -209,20 +170,20 @@ export class S3Storage {
     this.keys = new KeyLayout(config.prefixes);
     this.client =
       options.client ??
-      new S3Client(
-        getAwsClientConfig(config.region, {
+      new S3Client({
+        ...getAwsClientConfig(config.region, {
           config,
           ...(options.warn ? { warn: options.warn } : {}),
         }),
-      );
-    this.presigner = new FastPresigner(this.client, config.bucketName);
+        retryStrategy: retryStrategyFor(config.maxAttempts),
+      });
+    this.presigner = new Presigner(this.client, config.bucketName);
+    this.deadlineMs = callDeadlineMs(config.maxAttempts, config.requestTimeoutMs);
     this.allowedContentTypes = new Set(
       options.allowedContentTypes ?? DEFAULT_ALLOWED_CONTENT_TYPES,
     );
     this.listPageSize = assertPageSize('listPageSize', options.listPageSize ?? MAX_PAGE_SIZE);
     assertReadSize('maxReadSizeBytes', config.maxReadSizeBytes);
-    this.directReads = config.directReads && options.client === undefined;
-    this.warn = options.warn ?? console.warn;
   }
 
   /** The bucket of this environment. */
@@ -363,7 +324,7 @@ export class S3Storage {
   ): Promise<string> {
     this.keys.assertKeyInLayout(key);
     const expiresIn = assertExpiry(options.expiresInSeconds ?? DEFAULT_PRESIGN_EXPIRES_IN_SECONDS);
-    if (options.checkExists && !(await this.findObject(key))) {
+    if (options.checkExists && !(await this.findObject(key, options))) {
       throw new ObjectNotFoundError(this.config.bucketName, key);
     }
     return this.presigner.presign({
@@ -378,11 +339,13 @@ export class S3Storage {
   }
 
   /**
-   * Reads an object into one buffer sized from its Content-Length and returns it as base64.
-   * The body is read on a connection of its own, straight into the buffer (see
-   * `readObjectDirect`); any answer but a plain 200 is asked again through the SDK client.
+   * Reads an object into one buffer sized from its Content-Length and returns it as base64. S3
+   * is asked for the object's checksum, which the SDK checks the body against, and the body
+   * must be exactly as long as declared; a body that fails is read again within the
+   * S3_MAX_ATTEMPTS of the call.
    * @throws ForeignBucketError when `bucketName` is not this environment's bucket;
-   *   ObjectTooLargeError over the limit; ObjectNotFoundError when absent.
+   *   ObjectTooLargeError over the limit; ObjectNotFoundError when absent; S3IntegrityError
+   *   when no attempt brought the object intact.
    */
   public async getObjectAsBase64(
     bucketName: string,
@@ -401,111 +364,17 @@ export class S3Storage {
       options.maxSizeBytes === undefined
         ? this.config.maxReadSizeBytes
         : assertReadSize('maxSizeBytes', options.maxSizeBytes);
-    if (!this.directReads) return this.readWithSdk(key, maxSizeBytes);
-    const started = performance.now();
-    const direct = await readObjectDirect(await this.presigner.signGet(key, this.clockNow()), {
-      maxSizeBytes,
-      connectionTimeoutMs: this.config.connectionTimeoutMs,
-      requestTimeoutMs: this.config.requestTimeoutMs,
-    });
-    if (direct.outcome === 'read') return direct.body.toString('base64');
-    if (direct.outcome === 'too-large') {
-      throw new ObjectTooLargeError(key, direct.sizeBytes, maxSizeBytes);
-    }
-    const transient = direct.status !== undefined && TRANSIENT_STATUSES.has(direct.status);
-    if (transient) {
-      // S3 is busy or failing: wait as the SDK's retries would before asking again.
-      const base = direct.status === 503 ? THROTTLING_RETRY_DELAY_MS : RETRY_DELAY_MS;
-      await sleep(Math.random() * base);
-    }
-    // An error status, an unusual response or a network failure: the SDK asks again, retries and
-    // names S3's error. The direct read was the first attempt, so the SDK's answer must start
-    // within what is left of the time the attempts would have had (one request timeout at
-    // least); once it starts, the body is bounded by the request timeout of silence only.
-    const budgetMs = this.config.maxAttempts * this.config.requestTimeoutMs;
-    const answerWithinMs = Math.max(
-      this.config.requestTimeoutMs,
-      Math.round(budgetMs - (performance.now() - started)),
+    const bytes = await withDeadline(this.deadlineMs, options.abortSignal, (signal, passed) =>
+      readObject({
+        client: this.client,
+        context: { bucket: this.config.bucketName, key, region: this.config.region },
+        maxAttempts: this.config.maxAttempts,
+        maxSizeBytes,
+        signal,
+        passed,
+      }),
     );
-    const base64 = await this.readWithSdk(key, maxSizeBytes, answerWithinMs);
-    // The SDK read what the direct read could not: unless S3 was only busy, the direct request
-    // does not get through from here, and every read pays for two.
-    if (!transient) {
-      const where = `s3://${this.config.bucketName}/${key}`;
-      this.warnAboutDirectReads(
-        direct.status === undefined
-          ? `A direct read of ${where} went through the SDK instead: ${direct.reason}. ` +
-              'If this repeats, set S3_DIRECT_READS=false.'
-          : `A direct read of ${where} was refused (${direct.reason}) and the SDK's read was not. ` +
-              "Check this machine's clock and anything between it and S3, or set S3_DIRECT_READS=false.",
-      );
-    }
-    return base64;
-  }
-
-  /** Now by S3's clock: the SDK learns the clock's offset from S3's answers. */
-  private clockNow(): Date {
-    const offset = (this.client.config as { systemClockOffset?: number }).systemClockOffset ?? 0;
-    return new Date(Date.now() + offset);
-  }
-
-  /** Warns at most once a minute, saying how many warnings were held back. */
-  private warnAboutDirectReads(message: string): void {
-    const now = performance.now();
-    if (now - this.lastDirectReadWarning < DIRECT_READ_WARNING_INTERVAL_MS) {
-      this.heldBackWarnings += 1;
-      return;
-    }
-    const held = this.heldBackWarnings;
-    this.lastDirectReadWarning = now;
-    this.heldBackWarnings = 0;
-    this.warn(
-      held > 0 ? `${message} (${held} more such warnings held back since the last one.)` : message,
-    );
-  }
-
-  /**
-   * GetObject through the SDK client, read into one buffer sized from Content-Length. With
-   * `answerWithinMs`, a response that has not started by then is a timeout.
-   */
-  private async readWithSdk(
-    key: string,
-    maxSizeBytes: number,
-    answerWithinMs?: number,
-  ): Promise<string> {
-    const bucketName = this.config.bucketName;
-    const deadline = answerWithinMs === undefined ? undefined : new AbortController();
-    const timer = deadline && setTimeout(() => deadline.abort(), answerWithinMs);
-    let response: GetObjectCommandOutput;
-    try {
-      response = await this.send(key, () =>
-        this.client.send(
-          new GetObjectCommand({ Bucket: bucketName, Key: key }),
-          deadline ? { abortSignal: deadline.signal } : {},
-        ),
-      );
-    } catch (error) {
-      if (!deadline?.signal.aborted) throw error;
-      throw new S3TimeoutError(
-        bucketName,
-        key,
-        `no answer within ${answerWithinMs} ms after a first attempt that failed`,
-        { cause: error },
-      );
-    } finally {
-      clearTimeout(timer);
-    }
-    const body = response.Body as
-      | (AsyncIterable<Uint8Array> & { destroy?: () => void })
-      | undefined;
-    if (!body) return '';
-    const declared = response.ContentLength;
-    if (declared !== undefined && declared > maxSizeBytes) {
-      body.destroy?.();
-      throw new ObjectTooLargeError(key, declared, maxSizeBytes);
-    }
-    // A body gone silent for the request timeout fails with the SDK's socket timeout: typed too.
-    return this.send(key, () => readBodyAsBase64(body, key, declared, maxSizeBytes));
+    return bytes.toString('base64');
   }
 
   /** Writes an object at a key of the layout. */
@@ -515,24 +384,33 @@ export class S3Storage {
     options: PutObjectOptions = {},
   ): Promise<void> {
     this.keys.assertKeyInLayout(key);
-    await this.send(key, () =>
-      this.client.send(
-        new PutObjectCommand({
-          Bucket: this.config.bucketName,
-          Key: key,
-          Body: body,
-          ...(options.contentType ? { ContentType: options.contentType } : {}),
-          ...(options.metadata ? { Metadata: { ...options.metadata } } : {}),
-        }),
-      ),
+    await this.send(
+      key,
+      (abortSignal) =>
+        this.client.send(
+          new PutObjectCommand({
+            Bucket: this.config.bucketName,
+            Key: key,
+            Body: body,
+            ...(options.contentType ? { ContentType: options.contentType } : {}),
+            ...(options.metadata ? { Metadata: { ...options.metadata } } : {}),
+          }),
+          { abortSignal },
+        ),
+      options,
     );
   }
 
   /** Size, type, ETag and metadata of an object. @throws ObjectNotFoundError when absent. */
-  public async headObject(key: string): Promise<ObjectInfo> {
+  public async headObject(key: string, options: CallOptions = {}): Promise<ObjectInfo> {
     this.keys.assertKeyInLayout(key);
-    const head = await this.send(key, () =>
-      this.client.send(new HeadObjectCommand({ Bucket: this.config.bucketName, Key: key })),
+    const head = await this.send(
+      key,
+      (abortSignal) =>
+        this.client.send(new HeadObjectCommand({ Bucket: this.config.bucketName, Key: key }), {
+          abortSignal,
+        }),
+      options,
     );
     return {
       key,
@@ -549,13 +427,20 @@ export class S3Storage {
    * A listing, not a HEAD: under a prefix-conditioned `s3:ListBucket` grant S3 answers a HEAD
    * of a missing key with 403, which would make "absent" look like "denied".
    */
-  public async findObject(key: string): Promise<ListedObject | undefined> {
+  public async findObject(
+    key: string,
+    options: CallOptions = {},
+  ): Promise<ListedObject | undefined> {
     this.keys.assertKeyInLayout(key);
     // Keys list in ascending order, so the key itself comes before any longer key it prefixes.
-    const response = await this.send(key, () =>
-      this.client.send(
-        new ListObjectsV2Command({ Bucket: this.config.bucketName, Prefix: key, MaxKeys: 1 }),
-      ),
+    const response = await this.send(
+      key,
+      (abortSignal) =>
+        this.client.send(
+          new ListObjectsV2Command({ Bucket: this.config.bucketName, Prefix: key, MaxKeys: 1 }),
+          { abortSignal },
+        ),
+      options,
     );
     const first = response.Contents?.[0];
     if (first?.Key !== key) return undefined;
@@ -563,57 +448,81 @@ export class S3Storage {
   }
 
   /** Whether an object exists at the key (see {@link findObject}). */
-  public async objectExists(key: string): Promise<boolean> {
-    return (await this.findObject(key)) !== undefined;
+  public async objectExists(key: string, options: CallOptions = {}): Promise<boolean> {
+    return (await this.findObject(key, options)) !== undefined;
   }
 
   /** Deletes an object; deleting an absent key succeeds, as in S3. */
-  public async deleteObject(key: string): Promise<void> {
+  public async deleteObject(key: string, options: CallOptions = {}): Promise<void> {
     this.keys.assertKeyInLayout(key);
-    await this.send(key, () =>
-      this.client.send(new DeleteObjectCommand({ Bucket: this.config.bucketName, Key: key })),
+    await this.send(
+      key,
+      (abortSignal) =>
+        this.client.send(new DeleteObjectCommand({ Bucket: this.config.bucketName, Key: key }), {
+          abortSignal,
+        }),
+      options,
     );
   }
 
   /** Server-side copy within the bucket, keeping content type and metadata. */
-  public async copyObject(sourceKey: string, destinationKey: string): Promise<void> {
+  public async copyObject(
+    sourceKey: string,
+    destinationKey: string,
+    options: CallOptions = {},
+  ): Promise<void> {
     this.keys.assertKeyInLayout(sourceKey);
     this.keys.assertKeyInLayout(destinationKey);
-    await this.send(sourceKey, () =>
-      this.client.send(
-        new CopyObjectCommand({
-          Bucket: this.config.bucketName,
-          Key: destinationKey,
-          CopySource: `${this.config.bucketName}/${encodeCopySourceKey(sourceKey)}`,
-          MetadataDirective: 'COPY',
-        }),
-      ),
+    await this.send(
+      sourceKey,
+      (abortSignal) =>
+        this.client.send(
+          new CopyObjectCommand({
+            Bucket: this.config.bucketName,
+            Key: destinationKey,
+            CopySource: `${this.config.bucketName}/${encodeCopySourceKey(sourceKey)}`,
+            MetadataDirective: 'COPY',
+          }),
+          { abortSignal },
+        ),
+      options,
     );
   }
 
-  /** Every key under a prefix of the layout, page by page, in S3's (ascending) order. */
-  public async *listKeys(prefix: string): AsyncGenerator<ListedObject> {
+  /**
+   * Every key under a prefix of the layout, page by page, in S3's (ascending) order. Each page
+   * is a call with a deadline of its own (the SDK's paginator would give all pages one).
+   */
+  public async *listKeys(prefix: string, options: CallOptions = {}): AsyncGenerator<ListedObject> {
     this.keys.assertKeyInLayout(`${prefix}x`);
-    const pages = paginateListObjectsV2(
-      { client: this.client, pageSize: this.listPageSize },
-      { Bucket: this.config.bucketName, Prefix: prefix },
-    );
-    try {
-      for await (const page of pages) {
-        for (const object of page.Contents ?? []) {
-          if (object.Key) {
-            yield {
-              key: object.Key,
-              sizeBytes: object.Size ?? 0,
-              lastModified: object.LastModified,
-              etag: object.ETag,
-            };
-          }
+    let token: string | undefined;
+    do {
+      const page = await this.send(
+        prefix,
+        (abortSignal) =>
+          this.client.send(
+            new ListObjectsV2Command({
+              Bucket: this.config.bucketName,
+              Prefix: prefix,
+              MaxKeys: this.listPageSize,
+              ...(token ? { ContinuationToken: token } : {}),
+            }),
+            { abortSignal },
+          ),
+        options,
+      );
+      for (const object of page.Contents ?? []) {
+        if (object.Key) {
+          yield {
+            key: object.Key,
+            sizeBytes: object.Size ?? 0,
+            lastModified: object.LastModified,
+            etag: object.ETag,
+          };
         }
       }
-    } catch (error) {
-      throw translateS3Error(error, { bucket: this.config.bucketName, region: this.config.region });
-    }
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
   }
 
   /**
@@ -646,7 +555,7 @@ export class S3Storage {
       }
     }
     const all: GeneratedIllustration[] = [];
-    for await (const object of this.listKeys(prefix)) {
+    for await (const object of this.listKeys(prefix, options)) {
       const parsed = this.keys.parseGeneratedKey(object.key);
       if (!parsed || parsed.userId !== userId || parsed.kind !== kind) continue;
       if (after !== undefined && object.key >= after) continue;
@@ -671,6 +580,9 @@ export class S3Storage {
    * version id, so a replica bucket receives delete markers (its noncurrent versions then
    * expire by its lifecycle).
    * @returns how many of the user's keys were deleted, per area.
+   * @throws DeletionIncompleteError naming what is left when S3 refused to delete some of it
+   *   (every DeleteObjects result is checked); the other keys are deleted, and a rerun deletes
+   *   only what is left.
    */
   public async deleteUserData(
     userId: string,
@@ -684,17 +596,34 @@ export class S3Storage {
       'generated/subject': { prefix: userKeys.generated.subject, exact: false },
     } as const;
     const counts = { subjects: 0, avatars: 0, 'generated/memory': 0, 'generated/subject': 0 };
+    const refused: NonNullable<DeleteObjectsCommandOutput['Errors']> = [];
     for (const [area, { prefix, exact }] of Object.entries(targets) as [
       keyof typeof targets,
       { prefix: string; exact: boolean },
     ][]) {
       // Current objects first, without a version id: S3 writes delete markers, which
       // replication carries to a replica bucket (version-specific deletes never replicate).
-      const current = await this.listObjectsToDelete(prefix, exact);
-      await this.deleteKeys(current);
-      const versions = options.allVersions ? await this.listVersionsOrObjects(prefix, exact) : [];
-      await this.deleteKeys(versions);
+      const current = await this.listObjectsToDelete(prefix, exact, options);
+      refused.push(...(await this.deleteKeys(current, options)));
+      const versions = options.allVersions
+        ? await this.listVersionsOrObjects(prefix, exact, options)
+        : [];
+      refused.push(...(await this.deleteKeys(versions, options)));
       counts[area] = new Set([...current, ...versions].map((o) => o.Key)).size;
+    }
+    if (refused.length > 0) {
+      const first = refused[0]!;
+      throw new DeletionIncompleteError(
+        this.config.bucketName,
+        refused.map((e) => (e.VersionId ? `${e.Key}?versionId=${e.VersionId}` : `${e.Key}`)),
+        `S3 refused to delete them (${first.Code ?? 'an error'} for ${first.Key}: ${first.Message ?? 'no message'})`,
+        {
+          cause: translateS3Error(
+            Object.assign(new Error(first.Message ?? 'delete refused'), { name: first.Code }),
+            { bucket: this.config.bucketName, key: first.Key, region: this.config.region },
+          ),
+        },
+      );
     }
     return counts;
   }
@@ -756,10 +685,14 @@ export class S3Storage {
   }
 
   /** The current objects under `prefix` (or at exactly that key). */
-  private async listObjectsToDelete(prefix: string, exact: boolean): Promise<ObjectIdentifier[]> {
-    if (exact) return (await this.findObject(prefix)) ? [{ Key: prefix }] : [];
+  private async listObjectsToDelete(
+    prefix: string,
+    exact: boolean,
+    options: CallOptions,
+  ): Promise<ObjectIdentifier[]> {
+    if (exact) return (await this.findObject(prefix, options)) ? [{ Key: prefix }] : [];
     const objects: ObjectIdentifier[] = [];
-    for await (const object of this.listKeys(prefix)) objects.push({ Key: object.key });
+    for await (const object of this.listKeys(prefix, options)) objects.push({ Key: object.key });
     return objects;
   }
 
@@ -767,7 +700,11 @@ export class S3Storage {
    * Every version and delete marker under `prefix` (or of exactly that key); none on a store
    * without versioning (the embedded server answers 405).
    */
-  private async listVersionsOrObjects(prefix: string, exact: boolean): Promise<ObjectIdentifier[]> {
+  private async listVersionsOrObjects(
+    prefix: string,
+    exact: boolean,
+    options: CallOptions,
+  ): Promise<ObjectIdentifier[]> {
     const found: ObjectIdentifier[] = [];
     // A listing may name an entry again on the next page (versitygw can repeat the one a page
     // ended on), and a batch that names a version twice fails on the second.
@@ -776,14 +713,20 @@ export class S3Storage {
     let versionIdMarker: string | undefined;
     try {
       do {
-        const page = await this.client.send(
-          new ListObjectVersionsCommand({
-            Bucket: this.config.bucketName,
-            Prefix: prefix,
-            MaxKeys: this.listPageSize,
-            ...(keyMarker ? { KeyMarker: keyMarker } : {}),
-            ...(versionIdMarker ? { VersionIdMarker: versionIdMarker } : {}),
-          }),
+        const page = await this.send(
+          prefix,
+          (abortSignal) =>
+            this.client.send(
+              new ListObjectVersionsCommand({
+                Bucket: this.config.bucketName,
+                Prefix: prefix,
+                MaxKeys: this.listPageSize,
+                ...(keyMarker ? { KeyMarker: keyMarker } : {}),
+                ...(versionIdMarker ? { VersionIdMarker: versionIdMarker } : {}),
+              }),
+              { abortSignal },
+            ),
+          options,
         );
         for (const entry of [...(page.Versions ?? []), ...(page.DeleteMarkers ?? [])]) {
           const id = `${entry.Key}\n${entry.VersionId ?? ''}`;
@@ -799,57 +742,60 @@ export class S3Storage {
         versionIdMarker = page.IsTruncated ? page.NextVersionIdMarker : undefined;
       } while (keyMarker);
     } catch (error) {
-      const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata
-        ?.httpStatusCode;
       // No versioning on this store: its current objects, already deleted, were all there was.
+      const status = error instanceof S3RequestError ? error.httpStatusCode : undefined;
       if (status === 405 || status === 501) return [];
-      throw translateS3Error(error, {
-        bucket: this.config.bucketName,
-        key: prefix,
-        region: this.config.region,
-      });
+      throw error;
     }
     return found;
   }
 
-  private async deleteKeys(objects: readonly ObjectIdentifier[]): Promise<void> {
+  /** Deletes the objects in batches; returns the entries S3 refused to delete. */
+  private async deleteKeys(
+    objects: readonly ObjectIdentifier[],
+    options: CallOptions,
+  ): Promise<NonNullable<DeleteObjectsCommandOutput['Errors']>> {
+    const refused: NonNullable<DeleteObjectsCommandOutput['Errors']> = [];
     for (let start = 0; start < objects.length; start += DELETE_BATCH_SIZE) {
       const batch = objects.slice(start, start + DELETE_BATCH_SIZE);
-      const result = await this.send(batch[0]?.Key, () =>
-        this.client.send(
-          new DeleteObjectsCommand({
-            Bucket: this.config.bucketName,
-            Delete: { Objects: batch, Quiet: true },
-          }),
-        ),
+      const result = await this.send(
+        batch[0]?.Key,
+        (abortSignal) =>
+          this.client.send(
+            new DeleteObjectsCommand({
+              Bucket: this.config.bucketName,
+              Delete: { Objects: batch, Quiet: true },
+            }),
+            { abortSignal },
+          ),
+        options,
       );
-      const failed = result.Errors ?? [];
-      if (failed.length > 0) {
-        const first = failed[0]!;
-        throw translateS3Error(
-          Object.assign(new Error(first.Message ?? 'delete failed'), {
-            name: first.Code ?? 'DeleteFailed',
-          }),
-          { bucket: this.config.bucketName, key: first.Key, region: this.config.region },
-        );
-      }
+      refused.push(...(result.Errors ?? []));
     }
+    return refused;
   }
 
-  /** Runs one SDK call and turns its failure into the package's typed error. */
-  private async send<Output>(
+  /**
+   * Runs one SDK call under the call's deadline (and the caller's signal) and turns its failure
+   * into the package's typed error.
+   */
+  private send<Output>(
     key: string | undefined,
-    call: () => Promise<Output>,
+    call: (abortSignal: AbortSignal) => Promise<Output>,
+    options: CallOptions,
   ): Promise<Output> {
-    try {
-      return await call();
-    } catch (error) {
-      throw translateS3Error(error, {
-        bucket: this.config.bucketName,
-        key,
-        region: this.config.region,
-      });
-    }
+    return withDeadline(this.deadlineMs, options.abortSignal, async (signal, passed) => {
+      try {
+        return await call(signal);
+      } catch (error) {
+        throw translateS3Error(error, {
+          bucket: this.config.bucketName,
+          key,
+          region: this.config.region,
+          deadline: passed(),
+        });
+      }
+    });
   }
 }
 

@@ -1,10 +1,16 @@
+import { getRetryAfterHint, isThrottlingError } from '@smithy/core/retry';
 import {
   AccessDeniedError,
   BucketNotFoundError,
   ObjectNotFoundError,
   RegionMismatchError,
+  S3IntegrityError,
+  S3NetworkError,
+  S3RequestError,
   S3StorageError,
+  S3ThrottledError,
   S3TimeoutError,
+  S3UnavailableError,
 } from './errors.ts';
 
 /** What the failed request was about, to name in the translated error. */
@@ -12,18 +18,42 @@ export interface ErrorContext {
   readonly bucket: string;
   readonly key?: string | undefined;
   readonly region: string;
+  /** Requests sent so far, when more than the SDK error's `$metadata.attempts` knows of. */
+  readonly attempts?: number;
+  /** Set when the call's deadline aborted it: what that deadline was. */
+  readonly deadline?: string | undefined;
+  /** How far a body had come when it failed, added to the detail. */
+  readonly note?: string | undefined;
 }
 
 interface SdkErrorShape {
   readonly name?: string;
+  readonly code?: string;
   readonly message?: string;
   readonly Region?: string;
   readonly Endpoint?: string;
-  readonly $metadata?: { readonly httpStatusCode?: number };
+  readonly $metadata?: { readonly httpStatusCode?: number; readonly attempts?: number };
   readonly $response?: { readonly headers?: Record<string, string | undefined> };
 }
 
 const REGION_IN_MESSAGE = /(?:in this region|expecting)[:\s'"]+([a-z]{2}(?:-[a-z]+)+-\d)/i;
+/** Node's codes for a connection that failed, was refused or cut. */
+const NETWORK_CODES = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
+/** What the SDK's checksum stream and XML parser throw (plain Errors, told by message). */
+const SPOILT_ANSWER = /^Checksum mismatch|XML parse error|Deserialization error/;
+const STREAM_CUT = /^Connection lost or stream closed before all data was received/;
+/** Server errors of an S3 busy or failing for a while, not of a request it cannot serve. */
+const UNAVAILABLE_STATUSES: ReadonlySet<number> = new Set([500, 502, 503, 504]);
+/** The SDK's first throttling backoff: the wait to suggest when S3 names none. */
+const DEFAULT_RETRY_AFTER_SECONDS = 1;
 
 /** The bucket's real region, read from a redirect or malformed-authorization error. */
 export function bucketRegionFromError(error: unknown): string | undefined {
@@ -37,19 +67,34 @@ export function bucketRegionFromError(error: unknown): string | undefined {
   return endpoint?.[1];
 }
 
+function retryAfterSeconds(error: SdkErrorShape): number {
+  const hint = getRetryAfterHint(error.$response);
+  if (!hint) return DEFAULT_RETRY_AFTER_SECONDS;
+  return Math.max(1, Math.ceil((hint.getTime() - Date.now()) / 1000));
+}
+
 /**
- * Turns an SDK error into the package's typed error with a fix in its message. Errors it
- * does not recognise are returned as they are.
+ * Turns an SDK failure into the package's typed error, with the SDK error as `cause` and a fix
+ * in its message. Every failure becomes an {@link S3StorageError}; one that already is one is
+ * returned as it is.
  */
-export function translateS3Error(error: unknown, context: ErrorContext): unknown {
+export function translateS3Error(error: unknown, context: ErrorContext): S3StorageError {
   if (error instanceof S3StorageError) return error;
   const e = (error ?? {}) as SdkErrorShape;
   const name = e.name ?? '';
+  const code = e.code ?? '';
   const status = e.$metadata?.httpStatusCode;
   const { bucket, key, region } = context;
+  const detail = (text: string) => (context.note ? `${text} (${context.note})` : text);
+  const failure = {
+    bucket,
+    key,
+    attempts: context.attempts ?? e.$metadata?.attempts ?? 1,
+    cause: error,
+  };
 
-  if (name === 'TimeoutError') {
-    return new S3TimeoutError(bucket, key, e.message ?? 'the request timed out', { cause: error });
+  if (context.deadline !== undefined) {
+    return new S3TimeoutError({ ...failure, detail: detail(context.deadline) });
   }
   if (name === 'NoSuchBucket') return new BucketNotFoundError(bucket, { cause: error });
   if (
@@ -66,7 +111,35 @@ export function translateS3Error(error: unknown, context: ErrorContext): unknown
   if (name === 'NoSuchKey' || ((name === 'NotFound' || status === 404) && key !== undefined)) {
     return new ObjectNotFoundError(bucket, key ?? '', { cause: error });
   }
-  if (name === 'NotFound' || status === 404)
+  if (name === 'NotFound' || status === 404) {
     return new BucketNotFoundError(bucket, { cause: error });
-  return error;
+  }
+  if (isThrottlingError(error as Parameters<typeof isThrottlingError>[0])) {
+    return new S3ThrottledError({ ...failure, retryAfterSeconds: retryAfterSeconds(e) });
+  }
+  if (status !== undefined && UNAVAILABLE_STATUSES.has(status)) {
+    return new S3UnavailableError({
+      ...failure,
+      httpStatusCode: status,
+      retryAfterSeconds: retryAfterSeconds(e),
+    });
+  }
+  // Node's handler names a reset "TimeoutError" too: the code says what happened.
+  if (NETWORK_CODES.has(code) || code.startsWith('HPE_') || STREAM_CUT.test(e.message ?? '')) {
+    return new S3NetworkError({ ...failure, detail: detail(e.message ?? code) });
+  }
+  if (name === 'TimeoutError') {
+    return new S3TimeoutError({ ...failure, detail: detail(e.message ?? 'the request timed out') });
+  }
+  if (name === 'IntegrityError' || SPOILT_ANSWER.test(e.message ?? '')) {
+    return new S3IntegrityError({ ...failure, detail: detail(e.message ?? name) });
+  }
+  return new S3RequestError({
+    bucket,
+    key,
+    cause: error,
+    s3Code: name || 'Error',
+    httpStatusCode: status,
+    detail: e.message ?? String(error),
+  });
 }

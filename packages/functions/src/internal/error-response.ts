@@ -1,4 +1,9 @@
-import { type ObjectTooLargeError, S3StorageError } from '@autobio/s3-storage';
+import {
+  type ObjectTooLargeError,
+  S3StorageError,
+  type S3ThrottledError,
+  type S3UnavailableError,
+} from '@autobio/s3-storage';
 import { type ErrorDetail, HttpError, IllustrationGenError } from '../errors.ts';
 
 /** What an error becomes in the response, and how loudly it is logged. */
@@ -8,12 +13,25 @@ export interface MappedError {
   /** Safe to show: never a stack, a bucket name, a credential or an upstream body. */
   readonly message: string;
   readonly details?: readonly ErrorDetail[];
+  /** Headers the answer carries, such as `retry-after` (seconds) on a 503. */
+  readonly headers?: Readonly<Record<string, string>>;
   /** `error` for what an operator must fix, `info` for the caller's own mistakes. */
   readonly level: 'info' | 'error';
 }
 
 const INTERNAL_MESSAGE =
   'The server could not complete the request. The cause was logged with this request id.';
+
+/** A 503 that says when to come back: S3's own wait when it named one. */
+function unavailable(code: string, message: string, retryAfterSeconds: number): MappedError {
+  return {
+    statusCode: 503,
+    code,
+    message: `${message} Try again in ${retryAfterSeconds} s.`,
+    headers: { 'retry-after': String(retryAfterSeconds) },
+    level: 'error',
+  };
+}
 
 function fromStorageError(error: S3StorageError): MappedError {
   switch (error.code) {
@@ -54,9 +72,40 @@ function fromStorageError(error: S3StorageError): MappedError {
         message: 'Storage did not answer in time. Try again later.',
         level: 'error',
       };
+    case 'Throttled':
+      return unavailable(
+        'StorageBusy',
+        'Storage is busy.',
+        (error as S3ThrottledError).retryAfterSeconds,
+      );
+    case 'Unavailable':
+      return unavailable(
+        'StorageUnavailable',
+        'Storage is failing for now.',
+        (error as S3UnavailableError).retryAfterSeconds,
+      );
+    case 'Network':
+      return unavailable('StorageUnavailable', 'Storage could not be reached.', 1);
+    case 'Integrity':
+      return {
+        statusCode: 502,
+        code: 'StorageBadResponse',
+        message: 'Storage answered with a damaged object on every attempt. Try again later.',
+        level: 'error',
+      };
+    case 'DeletionIncomplete': {
+      // Some of the user's objects are gone, some are not; the same request deletes the rest.
+      const cause =
+        error.cause instanceof S3StorageError ? fromStorageError(error.cause) : undefined;
+      const message =
+        'Some of your data could not be deleted yet. Send the request again to finish.';
+      return cause?.statusCode === 503
+        ? { ...cause, code: 'DeletionIncomplete', message }
+        : { statusCode: 500, code: 'DeletionIncomplete', message, level: 'error' };
+    }
     default:
-      // AccessDenied, RegionMismatch, NoSuchBucket, ConfigurationError: the operator's to fix,
-      // and their messages name buckets and variables. Logged, never answered.
+      // AccessDenied, RegionMismatch, NoSuchBucket, ConfigurationError, RequestFailed: the
+      // operator's to fix, and their messages name buckets and variables. Logged, never answered.
       return { statusCode: 500, code: 'InternalError', message: INTERNAL_MESSAGE, level: 'error' };
   }
 }

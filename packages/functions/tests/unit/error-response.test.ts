@@ -2,17 +2,26 @@ import {
   AccessDeniedError,
   BucketNotFoundError,
   ConfigurationError,
+  DeletionIncompleteError,
   ForeignBucketError,
   InvalidArgumentError,
   InvalidKeyError,
   ObjectNotFoundError,
   ObjectTooLargeError,
   RegionMismatchError,
+  S3IntegrityError,
+  S3NetworkError,
+  S3RequestError,
+  S3ThrottledError,
   S3TimeoutError,
+  S3UnavailableError,
 } from '@autobio/s3-storage';
 import { describe, expect, it } from 'vitest';
 import { HttpError, IllustrationGenError } from '../../src/errors.ts';
 import { mapError } from '../../src/internal/error-response.ts';
+
+const failure = { bucket: 'prod-bucket', key: 'subjects/u.png', attempts: 3 };
+const timeout = new S3TimeoutError({ ...failure, detail: 'no answer' });
 
 describe('mapError', () => {
   it.each([
@@ -37,7 +46,25 @@ describe('mapError', () => {
     [new RegionMismatchError('prod-bucket', 'us-east-1', 'eu-west-1'), 500, 'InternalError'],
     [new BucketNotFoundError('prod-bucket'), 500, 'InternalError'],
     [new ConfigurationError('S3_BUCKET_NAME', 'is not set.'), 500, 'InternalError'],
-    [new S3TimeoutError('prod-bucket', 'subjects/u.png', 'no answer'), 504, 'StorageTimeout'],
+    [timeout, 504, 'StorageTimeout'],
+    [new S3IntegrityError({ ...failure, detail: 'Checksum mismatch' }), 502, 'StorageBadResponse'],
+    [
+      new S3RequestError({
+        ...failure,
+        s3Code: 'InvalidRequest',
+        httpStatusCode: 400,
+        detail: 'x',
+      }),
+      500,
+      'InternalError',
+    ],
+    [
+      new DeletionIncompleteError('prod-bucket', ['avatars/u.png'], 'S3 refused', {
+        cause: new AccessDeniedError('prod-bucket', 'avatars/u.png'),
+      }),
+      500,
+      'DeletionIncomplete',
+    ],
   ])('maps %s to %i %s', (error, statusCode, code) => {
     expect(mapError(error)).toMatchObject({ statusCode, code });
   });
@@ -48,7 +75,10 @@ describe('mapError', () => {
       new RegionMismatchError('prod-bucket', 'us-east-1', 'eu-west-1'),
       new BucketNotFoundError('prod-bucket'),
       new ObjectNotFoundError('prod-bucket', 'subjects/u.png'),
-      new S3TimeoutError('prod-bucket', 'subjects/u.png', 'no answer'),
+      timeout,
+      new S3ThrottledError({ ...failure, retryAfterSeconds: 2 }),
+      new S3NetworkError({ ...failure, detail: 'connect ECONNREFUSED 10.0.0.5:443' }),
+      new DeletionIncompleteError('prod-bucket', ['avatars/u.png'], 'S3 refused'),
       new ForeignBucketError(
         's3://other-bucket/k.png',
         'prod-bucket',
@@ -56,8 +86,32 @@ describe('mapError', () => {
       ),
     ]) {
       const { message } = mapError(error);
-      expect(message).not.toMatch(/prod-bucket|other-bucket|S3_CLIENT_REGION=|eu-west-1|\n/);
+      expect(message).not.toMatch(
+        /prod-bucket|other-bucket|avatars\/u\.png|S3_CLIENT_REGION=|eu-west-1|10\.0\.0\.5|\n/,
+      );
     }
+  });
+
+  it.each([
+    [new S3ThrottledError({ ...failure, retryAfterSeconds: 7 }), 'StorageBusy', '7'],
+    [
+      new S3UnavailableError({ ...failure, httpStatusCode: 500, retryAfterSeconds: 3 }),
+      'StorageUnavailable',
+      '3',
+    ],
+    [new S3NetworkError({ ...failure, detail: 'read ECONNRESET' }), 'StorageUnavailable', '1'],
+    [
+      new DeletionIncompleteError('prod-bucket', ['avatars/u.png'], 'S3 refused', {
+        cause: new S3ThrottledError({ ...failure, retryAfterSeconds: 4 }),
+      }),
+      'DeletionIncomplete',
+      '4',
+    ],
+  ])('answers %s with 503 %s and Retry-After: %s, never 500', (error, code, retryAfter) => {
+    const mapped = mapError(error);
+
+    expect(mapped).toMatchObject({ statusCode: 503, code, level: 'error' });
+    expect(mapped.headers).toEqual({ 'retry-after': retryAfter });
   });
 
   it('tells the caller the sizes when an image is too large to read', () => {

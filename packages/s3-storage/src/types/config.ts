@@ -27,20 +27,17 @@ export interface S3StorageConfig {
   readonly credentials?: StaticCredentials | undefined;
   /** Where the code runs. @default - detected from the Lambda runtime's variables */
   readonly runtime: RuntimeKind;
-  /** Attempts per request, first try included. @default 3 */
+  /** Attempts per call, first try included (a body read again is one). @default 3 */
   readonly maxAttempts: number;
   /** Connection timeout in milliseconds. @default 3000 */
   readonly connectionTimeoutMs: number;
-  /** Time to the response's first byte, and the longest silence in a body, in milliseconds. @default 8000 */
+  /**
+   * Time to the response's first byte, and the longest silence in a body, in milliseconds. A
+   * call ends after maxAttempts of it plus the SDK's backoff, however slow the body. @default 8000
+   */
   readonly requestTimeoutMs: number;
   /** Largest object `getObjectAsBase64` reads. @default 52428800 (50 MiB) */
   readonly maxReadSizeBytes: number;
   /** Largest upload a presigned URL or form allows. @default 20971520 (20 MiB) */
   readonly maxUploadSizeBytes: number;
-  /**
-   * Whether `getObjectAsBase64` reads the body straight into its buffer on a connection of its
-   * own (a presigned GET), falling back to the SDK for anything but a plain 200. Off, every
-   * read goes through the SDK client. Always off for a client given in code. @default true
-   */
-  readonly directReads: boolean;
 }

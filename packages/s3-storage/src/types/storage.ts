@@ -9,17 +9,27 @@ export interface S3StorageOptions {
    * is detected. @default - everything from the environment: loadConfigFromEnv()
    */
   readonly config?: Partial<S3StorageConfig> & Pick<S3StorageConfig, 'bucketName'>;
-  /** A ready client, used as it is. @default - one built from getAwsClientConfig(region) */
+  /**
+   * A ready client, used as it is: its own retries apply, so a body read again may get more
+   * attempts than maxAttempts. @default - one built from getAwsClientConfig(region)
+   */
   readonly client?: S3Client;
   /** Content types a presigned upload accepts. @default ['image/png', 'image/jpeg', 'image/webp'] */
   readonly allowedContentTypes?: readonly string[];
   /** Keys per ListObjectsV2 page, 1 to 1000. @default 1000 */
   readonly listPageSize?: number;
-  /**
-   * Receives warnings: keys ignored in Lambda, a direct read that had to go through the SDK
-   * for another reason than S3's error status. @default console.warn
-   */
+  /** Receives warnings (keys ignored in Lambda). @default console.warn */
   readonly warn?: (message: string) => void;
+}
+
+/** What every call that sends requests to S3 takes. */
+export interface CallOptions {
+  /**
+   * A deadline of the caller's, such as its request's: when it aborts, the call ends with an
+   * S3TimeoutError. Every call also has its own, S3_MAX_ATTEMPTS x S3_REQUEST_TIMEOUT_MS plus
+   * the SDK's backoff. @default - the call's own deadline only
+   */
+  readonly abortSignal?: AbortSignal;
 }
 
 /** Which of a user's images an upload is for. */
@@ -71,7 +81,7 @@ export interface PresignedPost {
 }
 
 /** Options for a presigned download. */
-export interface PresignedDownloadOptions {
+export interface PresignedDownloadOptions extends CallOptions {
   /** Validity in seconds, 1 to 604800. @default 900 */
   readonly expiresInSeconds?: number;
   /** `Content-Disposition` S3 answers with, e.g. `attachment; filename="me.png"`. @default - the stored one */
@@ -101,7 +111,7 @@ export interface ListedObject {
 }
 
 /** Options for writing an object. */
-export interface PutObjectOptions {
+export interface PutObjectOptions extends CallOptions {
   readonly contentType?: string;
   readonly metadata?: Readonly<Record<string, string>>;
 }
@@ -115,7 +125,7 @@ export interface GeneratedIllustration {
 }
 
 /** Options for listing generated illustrations. */
-export interface ListGeneratedOptions {
+export interface ListGeneratedOptions extends CallOptions {
   /** Page size, 1 to 1000. @default 50 */
   readonly limit?: number;
   /** The `nextCursor` of the previous page. @default - the first (newest) page */
@@ -130,7 +140,7 @@ export interface GeneratedIllustrationPage {
 }
 
 /** Options for `getObjectAsBase64`. */
-export interface ReadObjectOptions {
+export interface ReadObjectOptions extends CallOptions {
   /** Largest object read, in bytes. @default - the configured maxReadSizeBytes */
   readonly maxSizeBytes?: number;
 }
@@ -142,7 +152,7 @@ export interface S3Uri {
 }
 
 /** Options for `deleteUserData`. */
-export interface DeleteUserDataOptions {
+export interface DeleteUserDataOptions extends CallOptions {
   /**
    * Delete every version and delete marker of the user's keys too, so a versioned bucket keeps
    * nothing of theirs (needs s3:ListBucketVersions and s3:DeleteObjectVersion). On a store

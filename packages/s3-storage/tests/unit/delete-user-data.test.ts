@@ -7,7 +7,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
-import { AccessDeniedError } from '../../src/errors.ts';
+import { AccessDeniedError, DeletionIncompleteError } from '../../src/errors.ts';
 import { createS3Storage } from '../../src/storage.ts';
 import { offlineConfig } from '../helpers/storage.ts';
 
@@ -136,16 +136,50 @@ describe('deleteUserData with allVersions', () => {
     );
   });
 
-  it('reports a key S3 could not delete', async () => {
+  it('names the keys S3 refused to delete, deletes the others, and a rerun finishes', async () => {
     s3.on(ListObjectsV2Command).resolves({});
-    s3.on(ListObjectVersionsCommand).resolves({
-      Versions: [{ Key: 'avatars/u.png', VersionId: 'v' }],
+    s3.on(ListObjectsV2Command, { Prefix: 'generated/memory/u/' }).resolves({
+      Contents: [{ Key: 'generated/memory/u/1.png' }, { Key: 'generated/memory/u/2.png' }],
+    });
+    s3.on(DeleteObjectsCommand).resolvesOnce({
+      Errors: [{ Key: 'generated/memory/u/2.png', Code: 'AccessDenied', Message: 'Access Denied' }],
+    });
+
+    const error = await storage.deleteUserData('u').catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(DeletionIncompleteError);
+    expect((error as DeletionIncompleteError).remainingKeys).toEqual(['generated/memory/u/2.png']);
+    expect((error as Error).message).toBe(
+      '1 object(s) of the user are still in bucket "auto-bio-illustrations": generated/memory/u/2.png. ' +
+        'S3 refused to delete them (AccessDenied for generated/memory/u/2.png: Access Denied). Fix ' +
+        'that and run the deletion again: it deletes only what is left.',
+    );
+    expect((error as Error).cause).toBeInstanceOf(AccessDeniedError);
+    expect(s3.commandCalls(DeleteObjectsCommand)[0]?.args[0].input.Delete?.Objects).toEqual([
+      { Key: 'generated/memory/u/1.png' },
+      { Key: 'generated/memory/u/2.png' },
+    ]);
+    s3.on(ListObjectsV2Command, { Prefix: 'generated/memory/u/' }).resolves({
+      Contents: [{ Key: 'generated/memory/u/2.png' }],
+    });
+    s3.on(DeleteObjectsCommand).resolves({});
+    await expect(storage.deleteUserData('u')).resolves.toMatchObject({ 'generated/memory': 1 });
+  });
+
+  it('names a refused version by its key and version id', async () => {
+    s3.on(ListObjectsV2Command).resolves({});
+    s3.on(ListObjectVersionsCommand).resolves({});
+    s3.on(ListObjectVersionsCommand, { Prefix: 'avatars/u.png' }).resolves({
+      Versions: [{ Key: 'avatars/u.png', VersionId: 'v1' }],
     });
     s3.on(DeleteObjectsCommand).resolves({
-      Errors: [{ Key: 'avatars/u.png', Code: 'AccessDenied', Message: 'Access Denied' }],
+      Errors: [{ Key: 'avatars/u.png', VersionId: 'v1', Code: 'InternalError', Message: 'x' }],
     });
-    await expect(storage.deleteUserData('u', { allVersions: true })).rejects.toThrow(
-      'Access Denied for s3://auto-bio-illustrations/avatars/u.png',
-    );
+
+    const error = await storage.deleteUserData('u', { allVersions: true }).catch((e) => e);
+
+    expect((error as DeletionIncompleteError).remainingKeys).toEqual([
+      'avatars/u.png?versionId=v1',
+    ]);
   });
 });

@@ -46,7 +46,6 @@ describe('loadConfigFromEnv', () => {
       S3_REQUEST_TIMEOUT_MS: '200',
       S3_MAX_READ_SIZE_BYTES: '300',
       S3_MAX_UPLOAD_SIZE_BYTES: '400',
-      S3_DIRECT_READS: 'no',
     });
     expect(config).toEqual({
       bucketName: 'my-bucket',
@@ -62,13 +61,7 @@ describe('loadConfigFromEnv', () => {
       requestTimeoutMs: 200,
       maxReadSizeBytes: 300,
       maxUploadSizeBytes: 400,
-      directReads: false,
     });
-  });
-
-  it('reads objects directly unless S3_DIRECT_READS turns it off', () => {
-    expect(loadConfigFromEnv(base).directReads).toBe(true);
-    expect(loadConfigFromEnv({ ...base, S3_DIRECT_READS: 'false' }).directReads).toBe(false);
   });
 
   it('lets S3_FORCE_PATH_STYLE override the endpoint default', () => {
@@ -97,7 +90,6 @@ describe('loadConfigFromEnv', () => {
     [{ ...base, S3_AVATAR_PREFIX: '/avatars/' }, 'S3_AVATAR_PREFIX', 'must not start with "/"'],
     [{ ...base, S3_ENDPOINT: 'localhost:4569' }, 'S3_ENDPOINT', 'is not an http(s) URL'],
     [{ ...base, S3_FORCE_PATH_STYLE: 'maybe' }, 'S3_FORCE_PATH_STYLE', 'must be true or false'],
-    [{ ...base, S3_DIRECT_READS: 'sometimes' }, 'S3_DIRECT_READS', 'must be true or false'],
     [
       { ...base, S3_MAX_READ_SIZE_BYTES: '268435457' },
       'S3_MAX_READ_SIZE_BYTES',

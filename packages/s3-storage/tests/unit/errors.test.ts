@@ -14,7 +14,10 @@ import {
   BucketNotFoundError,
   ObjectNotFoundError,
   RegionMismatchError,
+  S3RequestError,
   S3StorageError,
+  S3ThrottledError,
+  S3UnavailableError,
 } from '../../src/errors.ts';
 import { createS3Storage } from '../../src/storage.ts';
 import { bucketRegionFromError } from '../../src/translate-error.ts';
@@ -132,10 +135,38 @@ describe('errors S3 answers with', () => {
     });
   });
 
-  it('passes unknown errors through untouched', async () => {
-    const cause = serviceError('SlowDown', 503);
+  it('wraps an S3 error it has no type for in an S3RequestError that keeps it as the cause', async () => {
+    const cause = serviceError('InvalidRequest', 400);
     s3.on(PutObjectCommand).rejects(cause);
-    await expect(storage.putObject('stubs/a.png', 'x')).rejects.toBe(cause);
+
+    const error = await storage.putObject('stubs/a.png', 'x').catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(S3RequestError);
+    expect((error as S3RequestError).s3Code).toBe('InvalidRequest');
+    expect((error as Error).message).toBe(
+      'S3 refused the request for s3://auto-bio-illustrations/stubs/a.png: InvalidRequest (HTTP 400): ' +
+        'InvalidRequest. Look the code up in the S3 error reference; the SDK error is the cause.',
+    );
+    expect((error as Error).cause).toBe(cause);
+  });
+
+  it.each([
+    ['SlowDown', 503, S3ThrottledError, 'Throttled'],
+    ['ServiceUnavailable', 503, S3UnavailableError, 'Unavailable'],
+    ['InternalError', 500, S3UnavailableError, 'Unavailable'],
+  ])('types %s (HTTP %i) as %O with a retry delay', async (name, status, type, code) => {
+    s3.on(PutObjectCommand).rejects(
+      serviceError(name, status, {
+        $metadata: { httpStatusCode: status, attempts: 3 },
+        $response: { statusCode: status, headers: { 'retry-after': '7' } },
+      }),
+    );
+
+    const error = await storage.putObject('stubs/a.png', 'x').catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(type);
+    expect(error).toMatchObject({ code, attempts: 3 });
+    expect((error as Error).message).toMatch(/on each of 3 attempts\. Retry after \d+ s/);
   });
 
   it('makes every typed error an S3StorageError with a code', () => {
