@@ -8,7 +8,7 @@ import {
 } from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
 import { PROJECT_TAG } from './constants.ts';
-import { readString, readStringList } from './context-values.ts';
+import { readString, readStringList } from './environment-config.ts';
 import { InfraConfigError } from './errors.ts';
 
 /** The stack's id and name: `cdk deploy AutoBio-deploy-access`. */

@@ -1,9 +1,12 @@
 /**
- * A configuration value (a context key) is missing or malformed. The message names the key, the
- * value received and how to fix it; synth stops with it.
+ * A configuration value (a context key or a setting in `infra/config/`) is missing or malformed.
+ * The message names the key, the value received and how to fix it; synth stops with it.
  */
 export class InfraConfigError extends Error {
-  /** The context key, for example `autobio:prod:bucketName`. */
+  /**
+   * The context key of a deploy-time value (`autobio:prod:jwtIssuer`), or the environment and
+   * setting of its file in `infra/config/` (`prod.bucketName`).
+   */
   public readonly key: string;
   /** The value received, as given. */
   public readonly value: unknown;

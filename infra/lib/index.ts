@@ -7,13 +7,14 @@ export {
   type ContextSetting,
   contextKey,
   ENVIRONMENT_DEFAULTS,
-  type EnvironmentDefaults,
+  howToSet,
+  type LoadAllEnvironmentConfigsOptions,
   type LoadEnvironmentConfigOptions,
   loadAllEnvironmentConfigs,
   loadEnvironmentConfig,
   MAX_ILLUSTRATION_GEN_TIMEOUT_SETTING_MS,
-  SHARED_DEFAULTS,
   stackNameFor,
+  trustsWholeAccount,
 } from './environment-config.ts';
 export * from './errors.ts';
 export {

@@ -1,5 +1,10 @@
-import type { App } from 'aws-cdk-lib';
-import { loadAllEnvironmentConfigs } from './environment-config.ts';
+import { Annotations, type App } from 'aws-cdk-lib';
+import {
+  contextKey,
+  type LoadAllEnvironmentConfigsOptions,
+  loadAllEnvironmentConfigs,
+  trustsWholeAccount,
+} from './environment-config.ts';
 import { applyNagPacks } from './nag.ts';
 import { ReplicaStack } from './replica-stack.ts';
 import { StorageStack } from './storage-stack.ts';
@@ -38,6 +43,14 @@ export function addEnvironmentStacks(app: App, config: EnvironmentConfig): Envir
       replica,
       'S3 replicates into the replica bucket, which must exist first.',
     );
+  // Prod refuses this trust (see loadEnvironmentConfig); local and dev may keep it.
+  if (trustsWholeAccount(config)) {
+    Annotations.of(storage.illustrationGen).addInfo(
+      `The ${config.name} illustration-gen role trusts every principal of its account that IAM ` +
+        `lets call sts:AssumeRole on it. Set ${contextKey(config.name, 'illustrationGenPrincipal')} ` +
+        "to the service's role ARN to trust that role only.",
+    );
+  }
   return { storage, replica };
 }
 
@@ -50,11 +63,16 @@ export interface BuildStorageAppOptions {
   readonly processEnv?: Readonly<Record<string, string | undefined>>;
   /** Run cdk-nag's AwsSolutions and Serverless packs at synth. @default true */
   readonly nag?: boolean;
+  /**
+   * Settings that replace an environment's file in `infra/config/`.
+   * @default - the files in `infra/config/`
+   */
+  readonly settings?: LoadAllEnvironmentConfigsOptions['settings'];
 }
 
 /**
- * Builds every environment (local, dev, prod) from the app's context, and registers the
- * cdk-nag packs. Configuration errors throw `InfraConfigError` before any stack exists.
+ * Builds every environment (local, dev, prod) from its settings in `infra/config/` and the
+ * app's context, and registers the cdk-nag packs. Configuration errors throw `InfraConfigError` before any stack exists.
  */
 export function buildStorageApp(
   app: App,
@@ -63,6 +81,7 @@ export function buildStorageApp(
   const configs = loadAllEnvironmentConfigs({
     context: app.node.getAllContext(),
     processEnv: options.processEnv,
+    settings: options.settings,
   });
   const stacks = Object.fromEntries(
     configs.map((config) => [config.name, addEnvironmentStacks(app, config)]),

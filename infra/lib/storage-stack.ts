@@ -152,7 +152,7 @@ export class StorageStack extends Stack {
         'autobio:illustrationGenStub',
         `The ${name} API copies stub images instead of generating illustrations: set ` +
           `${contextKey(name, 'illustrationGenUrl')} to the illustration-gen service's URL ` +
-          `(or set ${contextKey(name, 'illustrationGenMode')} to "stub" to mean it).`,
+          `(or set illustrationGenMode to "stub" in infra/config/${name}.ts to mean it).`,
       );
     }
   }

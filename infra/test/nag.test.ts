@@ -3,10 +3,10 @@ import { Bucket } from 'aws-cdk-lib/aws-s3';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
 import { buildStorageApp } from '../lib/index.ts';
-import { newApp } from './helpers/app.ts';
+import { newApp, splitValues } from './helpers/app.ts';
 
 // Every opt-in switch on somewhere, so each construct meets both packs.
-const EVERYTHING_ON = {
+const EVERYTHING_ON = splitValues({
   'autobio:dev:cdn': true,
   'autobio:dev:replication': true,
   'autobio:dev:transferAcceleration': true,
@@ -20,7 +20,7 @@ const EVERYTHING_ON = {
   'autobio:prod:jwtAudience': ['1example23456789'],
   'autobio:prod:illustrationGenUrl': 'https://illustration-gen.example.com/generate',
   'autobio:local:serverAccessLogs': false,
-};
+});
 
 function findings(app: ReturnType<typeof newApp>) {
   return [new AwsSolutionsChecks(), new ServerlessChecks()].flatMap((pack) =>
@@ -41,16 +41,16 @@ describe('cdk-nag AwsSolutions and Serverless', () => {
   });
 
   it('find nothing unacknowledged with every opt-in switch on', () => {
-    const app = newApp(EVERYTHING_ON);
-    buildStorageApp(app, { processEnv: {}, nag: false });
+    const app = newApp(EVERYTHING_ON.context);
+    buildStorageApp(app, { processEnv: {}, nag: false, settings: EVERYTHING_ON.settings });
 
     expect(app.node.findAll().some((c) => c.node.id === 'Distribution')).toBe(true);
     expect(findings(app)).toEqual([]);
   });
 
   it('leave no construct warning with every opt-in switch on', () => {
-    const app = newApp(EVERYTHING_ON);
-    buildStorageApp(app, { processEnv: {}, nag: false });
+    const app = newApp(EVERYTHING_ON.context);
+    buildStorageApp(app, { processEnv: {}, nag: false, settings: EVERYTHING_ON.settings });
 
     const messages = app
       .synth()
@@ -69,8 +69,8 @@ describe('cdk-nag AwsSolutions and Serverless', () => {
   });
 
   it('let synth through when everything is acknowledged', () => {
-    const app = newApp(EVERYTHING_ON);
-    buildStorageApp(app, { processEnv: {} });
+    const app = newApp(EVERYTHING_ON.context);
+    buildStorageApp(app, { processEnv: {}, settings: EVERYTHING_ON.settings });
 
     expect(() => app.synth()).not.toThrow();
   });

@@ -3,17 +3,21 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { buildStorageApp, InfraConfigError } from '../lib/index.ts';
+import { buildStorageApp, ENVIRONMENT_DEFAULTS, InfraConfigError } from '../lib/index.ts';
 import { CDK_JSON_CONTEXT, newApp, SKIP_BUNDLING } from './helpers/app.ts';
 
 const infraDir = fileURLToPath(new URL('..', import.meta.url));
 
 describe('buildStorageApp', () => {
   it('adds one stack per environment, and a replica stack where replication is on', () => {
-    const app = newApp({ 'autobio:prod:replication': true });
+    const app = newApp();
 
-    buildStorageApp(app, { processEnv: {} });
+    buildStorageApp(app, {
+      processEnv: {},
+      settings: { prod: { ...ENVIRONMENT_DEFAULTS.prod, replication: true } },
+    });
 
     expect(app.node.children.map((c) => c.node.id).sort()).toEqual([
       'AutoBio-dev',
@@ -24,10 +28,30 @@ describe('buildStorageApp', () => {
   });
 
   it('throws when the context has a bad value, before any stack exists', () => {
-    const app = newApp({ 'autobio:prod:removal': 'destroy' });
+    const app = newApp({ 'autobio:prod:jwtIssuer': 'http://issuer.example.com' });
 
     expect(() => buildStorageApp(app, { processEnv: {} })).toThrow(InfraConfigError);
     expect(app.node.children).toEqual([]);
+  });
+
+  it('throws when a setting is bad, before any stack exists', () => {
+    const app = newApp();
+    const settings = { dev: { ...ENVIRONMENT_DEFAULTS.dev, noncurrentVersionsToRetain: 0 } };
+
+    expect(() => buildStorageApp(app, { processEnv: {}, settings })).toThrow(InfraConfigError);
+    expect(app.node.children).toEqual([]);
+  });
+
+  it('notes where the illustration-gen role trusts its whole account, and only there', () => {
+    const app = newApp();
+    const stacks = buildStorageApp(app, { processEnv: {}, nag: false });
+    const notes = (name: 'dev' | 'prod') =>
+      Annotations.fromStack(stacks[name].storage).findInfo(
+        '*',
+        Match.stringLikeRegexp('illustration-gen role trusts every principal of its account'),
+      );
+
+    expect([notes('dev').length, notes('prod').length]).toEqual([1, 0]);
   });
 });
 
@@ -70,13 +94,32 @@ describe('the CDK app entry point', () => {
   });
 
   it('exits with the key, the value and the fix when the configuration is bad', () => {
-    const { status, stderr } = runBin({ 'autobio:dev:noncurrentVersionExpirationDays': 'ninety' });
+    const { status, stderr } = runBin({ 'autobio:dev:account': '1234' });
 
     expect(status).toBe(1);
     expect(stderr.trim()).toBe(
-      'Configuration error: autobio:dev:noncurrentVersionExpirationDays: must be a whole number from 1 to 3650, ' +
-        'got "ninety". Set it in cdk.json ("context": { "autobio:dev:noncurrentVersionExpirationDays": 1 }) or ' +
-        'pass -c autobio:dev:noncurrentVersionExpirationDays=1.',
+      'Configuration error: autobio:dev:account: is not an AWS account id: use its 12 digits (from ' +
+        'context, or CDK_DEFAULT_ACCOUNT). Got "1234". Set it in cdk.json ("context": { ' +
+        '"autobio:dev:account": "123456789012" }) or pass -c autobio:dev:account=123456789012.',
+    );
+  });
+
+  it('exits saying where a setting that is now code lives', () => {
+    const { status, stderr } = runBin({ 'autobio:dev:noncurrentVersionExpirationDays': '45' });
+
+    expect(status).toBe(1);
+    expect(stderr.trim()).toBe(
+      'Configuration error: autobio:dev:noncurrentVersionExpirationDays: is not read from context: ' +
+        'noncurrentVersionExpirationDays is code, in infra/config/dev.ts. Set it there and remove the key.',
+    );
+  });
+
+  it('exits when prod names no illustration-gen principal', () => {
+    const { status, stderr } = runBin({ 'autobio:prod:illustrationGenPrincipal': '' });
+
+    expect(status).toBe(1);
+    expect(stderr).toContain(
+      'Configuration error: autobio:prod:illustrationGenPrincipal: must name who assumes the illustration-gen role in prod',
     );
   });
 });

@@ -1,7 +1,7 @@
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { ENVIRONMENT_DEFAULTS, ENVIRONMENT_NAMES, type EnvironmentName } from '../lib/index.ts';
-import { arnWithSuffix, environmentStacks, logicalIdOf } from './helpers/app.ts';
+import { arnWithSuffix, CDK_JSON_CONTEXT, environmentStacks, logicalIdOf } from './helpers/app.ts';
 
 // One synth per environment, shared by the assertions below.
 const built = Object.fromEntries(
@@ -249,8 +249,12 @@ describe.each(ENVIRONMENT_NAMES)('the %s stack', (name) => {
       {
         Action: 'sts:AssumeRole',
         Effect: 'Allow',
+        // Prod must name its principal; cdk.json names an example role so that synth runs.
         Principal: {
-          AWS: { 'Fn::Join': ['', ['arn:aws:iam::', { Ref: 'AWS::AccountId' }, ':root']] },
+          AWS:
+            name === 'prod'
+              ? CDK_JSON_CONTEXT['autobio:prod:illustrationGenPrincipal']
+              : { 'Fn::Join': ['', ['arn:aws:iam::', { Ref: 'AWS::AccountId' }, ':root']] },
         },
       },
     ]);

@@ -55,6 +55,108 @@ export interface ReplicationConfig {
   readonly bucketNamePrefix: string;
 }
 
+/**
+ * One environment's settings in code, in `infra/config/<environment>.ts`. What a deploy must
+ * pass (account, region, JWT issuer and audience, CORS origins, the illustration-gen URL,
+ * principal and external id) is context instead: `autobio:<environment>:<setting>`.
+ * The fields without a default differ between environments, so each file states them.
+ */
+export interface EnvironmentSettings {
+  /**
+   * An explicit, globally unique bucket name (S3 naming rules; no dots with
+   * `transferAcceleration`). Required in regions without the account-regional namespace.
+   * @default - a name in the account-regional namespace: `<bucketNamePrefix>-<account>-<region>-an`
+   */
+  readonly bucketName?: string;
+  /**
+   * Name prefix in the account-regional namespace (lowercase letters, digits, single hyphens;
+   * S3 appends `-<account>-<region>-an`). Not with `bucketName`.
+   * @default - `autobio-illustrations-<environment>`
+   */
+  readonly bucketNamePrefix?: string;
+  /** Key prefix of subject images, ending in `/` (as `S3_SUBJECT_PREFIX`). @default 'subjects/' */
+  readonly subjectPrefix?: string;
+  /** Key prefix of avatars, ending in `/` (as `S3_AVATAR_PREFIX`). @default 'avatars/' */
+  readonly avatarPrefix?: string;
+  /** Key prefix of generated images, ending in `/` (as `S3_GENERATED_PREFIX`). @default 'generated/' */
+  readonly generatedPrefix?: string;
+  /** Key prefix of stub images, ending in `/` (as `S3_STUBS_PREFIX`). @default 'stubs/' */
+  readonly stubsPrefix?: string;
+  /** What happens to the buckets on stack deletion. Prod must be `retain`. */
+  readonly removal: BucketRemoval;
+  /** Whether CloudFormation refuses to delete the stack. Prod must be `true`. */
+  readonly terminationProtection: boolean;
+  /** Days a noncurrent version is kept before it expires (1–3650). */
+  readonly noncurrentVersionExpirationDays: number;
+  /** How many newest noncurrent versions of each key are kept whatever their age (1–100). */
+  readonly noncurrentVersionsToRetain: number;
+  /** Days before an incomplete multipart upload is aborted (1–365). @default 3 */
+  readonly abortIncompleteMultipartUploadDays?: number;
+  /**
+   * Days after creation before subject and generated images move to INTELLIGENT_TIERING (0–3650).
+   * @default 0
+   */
+  readonly intelligentTieringTransitionDays?: number;
+  /** Whether S3 server access logs are written to a log bucket. @default true */
+  readonly serverAccessLogs?: boolean;
+  /** Days the log bucket (and CloudFront's log bucket) keeps access logs (1–3650). */
+  readonly accessLogRetentionDays: number;
+  /**
+   * Areas whose objects may enter the Intelligent-Tiering archive tiers: only `subjects` and
+   * `generated` areas, none inside another listed one. Archived objects cannot be read until
+   * restored (hours).
+   * @default - none: archive tiers off, objects stay readable at all times
+   */
+  readonly archiveAreas?: readonly StorageArea[];
+  /** Days without access before Archive Access (90–730). Needs `archiveAreas`. @default 90 */
+  readonly archiveAccessDays?: number;
+  /**
+   * Days without access before Deep Archive Access (180–730, more than `archiveAccessDays`).
+   * Needs `archiveAreas`.
+   * @default - no Deep Archive Access tier
+   */
+  readonly deepArchiveAccessDays?: number;
+  /**
+   * Origins of the web app allowed to upload and download in a browser (`scheme://host[:port]`;
+   * https only in prod). Context `autobio:<environment>:corsOrigins` replaces them at deploy.
+   */
+  readonly corsOrigins: readonly string[];
+  /** S3 Transfer Acceleration on the bucket. @default false */
+  readonly transferAcceleration?: boolean;
+  /** Cross-region replication to a replica bucket in its own stack. @default false */
+  readonly replication?: boolean;
+  /**
+   * Region of the replica bucket; not the bucket's own. Needs `replication`.
+   * @default 'us-west-2' ('us-east-1' when the bucket is in us-west-2)
+   */
+  readonly replicationRegion?: string;
+  /**
+   * Name prefix of the replica bucket, as `bucketNamePrefix`. Needs `replication`.
+   * @default - `autobio-<environment>-replica`
+   */
+  readonly replicaBucketNamePrefix?: string;
+  /** A CloudFront distribution with origin access control for generated images. @default false */
+  readonly cdn?: boolean;
+  /**
+   * How `POST /illustrations/{kind}` makes an illustration: `service` needs the
+   * illustration-gen URL (context).
+   * @default - `service` when the illustration-gen URL is set, `stub` otherwise (prod warns)
+   */
+  readonly illustrationGenMode?: IllustrationGenMode;
+  /**
+   * Milliseconds allowed to the illustration-gen service: at most the function timeout less
+   * its reserve (28000).
+   * @default 25000
+   */
+  readonly illustrationGenTimeoutMs?: number;
+  /** Steady-state requests per second of the API's default stage (1–10000). @default 50 */
+  readonly apiThrottleRateLimit?: number;
+  /** Burst of requests of the API's default stage (1–5000). @default 100 */
+  readonly apiThrottleBurstLimit?: number;
+  /** Days the functions' logs and the API's access logs are kept (a CloudWatch Logs value). */
+  readonly apiLogRetentionDays: number;
+}
+
 /** Everything that differs between environments, validated. */
 export interface EnvironmentConfig {
   /** The environment. */

@@ -3,7 +3,12 @@ import { App, type Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import {
   addEnvironmentStacks,
+  CONTEXT_NAMESPACE,
+  CONTEXT_SETTINGS,
+  ENVIRONMENT_DEFAULTS,
+  ENVIRONMENT_NAMES,
   type EnvironmentName,
+  type EnvironmentSettings,
   type EnvironmentStacks,
   loadEnvironmentConfig,
 } from '../../lib/index.ts';
@@ -25,27 +30,65 @@ export function newApp(context: Record<string, unknown> = {}): App {
   return new App({ context: { ...CDK_JSON_CONTEXT, ...SKIP_BUNDLING, ...context } });
 }
 
+/** Test values split by where the app reads them, see {@link splitValues}. */
+export interface SplitValues {
+  /** The deploy-time values, as context keys. */
+  readonly context: Record<string, unknown>;
+  /** Each environment given other values: its file in infra/config/ with them applied. */
+  readonly settings: { [name in EnvironmentName]?: EnvironmentSettings };
+}
+
 /**
- * One environment's stacks in a fresh app, from `context` (keys as in cdk.json) and no
- * `CDK_DEFAULT_*` variables unless given.
+ * Splits values keyed `autobio:<env>:<setting>` into context (the deploy-time settings, and any
+ * key that is not a setting, for the app to reject) and settings over the environment's file,
+ * so that a test names a setting the same way whether context or code holds it.
+ */
+export function splitValues(values: Record<string, unknown>): SplitValues {
+  const context: Record<string, unknown> = {};
+  const settings: Record<string, Record<string, unknown>> = {};
+  for (const [key, value] of Object.entries(values)) {
+    const [namespace, name = '', setting = '', ...rest] = key.split(':');
+    const isCode =
+      namespace === CONTEXT_NAMESPACE &&
+      (ENVIRONMENT_NAMES as readonly string[]).includes(name) &&
+      !(CONTEXT_SETTINGS as readonly string[]).includes(setting) &&
+      rest.length === 0;
+    if (!isCode) context[key] = value;
+    else
+      settings[name] = {
+        ...(settings[name] ?? ENVIRONMENT_DEFAULTS[name as EnvironmentName]),
+        [setting]: value,
+      };
+  }
+  return { context, settings: settings as SplitValues['settings'] };
+}
+
+/**
+ * One environment's stacks in a fresh app, from `values` (keys as in cdk.json, see
+ * {@link splitValues}) and no `CDK_DEFAULT_*` variables unless given.
  */
 export function environmentStacks(
   name: EnvironmentName,
-  context: Record<string, unknown> = {},
+  values: Record<string, unknown> = {},
   processEnv: Record<string, string | undefined> = {},
 ): EnvironmentStacks & { app: App } {
+  const { context, settings } = splitValues(values);
   const app = newApp(context);
-  const config = loadEnvironmentConfig(name, { context: app.node.getAllContext(), processEnv });
+  const config = loadEnvironmentConfig(name, {
+    context: app.node.getAllContext(),
+    processEnv,
+    settings: settings[name],
+  });
   return { app, ...addEnvironmentStacks(app, config) };
 }
 
 /** The template of one environment's storage stack. */
 export function storageTemplate(
   name: EnvironmentName,
-  context: Record<string, unknown> = {},
+  values: Record<string, unknown> = {},
   processEnv: Record<string, string | undefined> = {},
 ): Template {
-  return Template.fromStack(environmentStacks(name, context, processEnv).storage);
+  return Template.fromStack(environmentStacks(name, values, processEnv).storage);
 }
 
 /** Resources of a type in a template, by logical id. */
