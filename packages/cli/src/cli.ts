@@ -210,7 +210,7 @@ export async function runCli(argv: readonly string[], context: CliContext): Prom
     )
     .option(
       '--max-attempts <n>',
-      'tries per request, with exponential backoff between them',
+      "tries per request; the SDK's adaptive retries back off between them",
       wholeNumber(1, 20),
       DEFAULT_MAX_ATTEMPTS,
     )
@@ -234,10 +234,10 @@ export async function runCli(argv: readonly string[], context: CliContext): Prom
         progress: boolean;
       }) => {
         json = options.json === true;
-        const target = createMigrationTarget(
-          context.env,
-          options.concurrency + DEFAULT_PART_CONCURRENCY,
-        );
+        const target = createMigrationTarget(context.env, {
+          maxSockets: options.concurrency + DEFAULT_PART_CONCURRENCY,
+          maxAttempts: options.maxAttempts,
+        });
         try {
           const report = await runMigration(target, {
             from: options.from,
@@ -246,7 +246,6 @@ export async function runCli(argv: readonly string[], context: CliContext): Prom
             overwrite: options.overwrite === true,
             verify: options.verify === true,
             concurrency: options.concurrency,
-            maxAttempts: options.maxAttempts,
             pageSize: options.pageSize,
             ...(options.fromRegion !== undefined ? { fromRegion: options.fromRegion } : {}),
             ...(options.progress ? { progress: createProgressListener(context.stderr) } : {}),

@@ -6,23 +6,35 @@ import {
   type S3StorageConfig,
 } from '@autobio/s3-storage';
 import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
+import { DEFAULT_MAX_ATTEMPTS } from './constants.ts';
 import type { MigrationTarget } from './migrate.ts';
 
+/** How a migration's clients send their requests. */
+export interface MigrationClientOptions {
+  /** Connections per client: as many as the requests in flight, so none waits for a socket. */
+  readonly maxSockets: number;
+  /** Tries per request, the first included. @default 5 */
+  readonly maxAttempts?: number;
+}
+
 /**
- * The storage package's client settings, tuned for a migration: the SDK does not retry (the
- * migration retries each request itself, with backoff, and counts the tries), and the
- * connection pool is as large as the concurrency, so copies do not queue for sockets.
+ * The storage package's client settings, tuned for a migration: a connection pool as large as
+ * the concurrency, and the SDK's adaptive retry mode. It retries throttling, 5xx answers,
+ * timeouts and dropped connections with backoff (longer after SlowDown), within a retry quota;
+ * and once S3 throttles, it also lowers the client's own request rate, so many copies in flight
+ * slow down together instead of retrying into the same limit.
  */
 export function migrationClientConfig(
   config: S3StorageConfig,
   region: string,
-  maxSockets: number,
+  options: MigrationClientOptions,
 ): S3ClientConfig {
-  const base = getAwsClientConfig(region, { config: { ...config, maxAttempts: 1 } });
-  const agent = { keepAlive: true, maxSockets };
+  const base = getAwsClientConfig(region, { config });
+  const agent = { keepAlive: true, maxSockets: options.maxSockets };
   return {
     ...base,
-    maxAttempts: 1,
+    maxAttempts: options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
+    retryMode: 'adaptive',
     requestHandler: {
       ...(base.requestHandler as Record<string, unknown>),
       httpAgent: agent,
@@ -31,15 +43,37 @@ export function migrationClientConfig(
   };
 }
 
+/**
+ * S3 answers 409 ConditionalRequestConflict when a conditional write races another write of the
+ * key, and asks for it to be sent again. The SDK does not know that code: mark it retryable
+ * before the retry middleware, which wraps this one, sees it.
+ */
+function retryConditionalRequestConflicts(client: S3Client): void {
+  client.middlewareStack.add(
+    (next) => async (args) => {
+      try {
+        return await next(args);
+      } catch (error) {
+        if ((error as { name?: unknown })?.name === 'ConditionalRequestConflict') {
+          Object.assign(error as object, { $retryable: {} });
+        }
+        throw error;
+      }
+    },
+    { step: 'finalizeRequest', priority: 'low', name: 'retryConditionalRequestConflict' },
+  );
+}
+
 /** A migration's destination and client factory, from the environment's configuration. */
 export function createMigrationTarget(
   env: Environment,
-  maxSockets: number,
+  options: MigrationClientOptions,
 ): MigrationTarget & { destroy(): void } {
   const config = loadConfigFromEnv(env);
   const clients: S3Client[] = [];
   const clientForRegion = (region: string) => {
-    const client = new S3Client(migrationClientConfig(config, region, maxSockets));
+    const client = new S3Client(migrationClientConfig(config, region, options));
+    retryConditionalRequestConflicts(client);
     clients.push(client);
     return client;
   };

@@ -28,23 +28,27 @@ export const MAX_PARTS = 10_000;
 /** Part size for a multipart copy when the source's own part layout cannot be mirrored (512 MiB). */
 export const DEFAULT_PART_SIZE_BYTES = 512 * 1024 ** 2;
 
-/** Parts of one object copied at once. */
+/**
+ * Parts of one object copied at once. A part is hundreds of MiB that S3 copies for seconds, so
+ * parts add connections, not request rate; 4 keeps one large object from taking them all.
+ */
 export const DEFAULT_PART_CONCURRENCY = 4;
 
-/** Objects copied at once. */
+/**
+ * Objects copied at once. S3 sustains 3,500 PUT/COPY/POST/DELETE and 5,500 GET/HEAD requests
+ * per second per prefix. A CopyObject, even of a small object, takes S3 tens of milliseconds
+ * (it reads and writes the object), so 32 in flight send at most about 1,000 to 1,500 copies a
+ * second: well under the destination prefix's limit, and the source's reads under its own.
+ * Where a prefix is still scaling up and answers SlowDown, the copy client's adaptive retry
+ * mode lowers its own request rate.
+ */
 export const DEFAULT_CONCURRENCY = 32;
 
 /** Highest `--concurrency` accepted. */
 export const MAX_CONCURRENCY = 512;
 
-/** Tries per S3 request of a migration, the first included. */
+/** Tries per S3 request of a migration, the first included; the SDK retries and backs off. */
 export const DEFAULT_MAX_ATTEMPTS = 5;
-
-/** Backoff before the first retry; it doubles per retry, with full jitter. */
-export const DEFAULT_RETRY_BASE_DELAY_MS = 200;
-
-/** Longest wait between two tries. */
-export const MAX_RETRY_DELAY_MS = 10_000;
 
 /** Keys per ListObjectsV2 page (S3's maximum). */
 export const DEFAULT_PAGE_SIZE = 1000;

@@ -46,16 +46,24 @@ export class SourceBucketError extends CliError {
   }
 }
 
-/** A request failed for good: either it could not be retried, or every try failed. */
+/**
+ * A request failed for good: it could not be retried, or the SDK's retries ran out. `attempts`
+ * is the SDK's count (`$metadata.attempts`).
+ */
 export class RequestFailedError extends CliError {
   /** Tries made, the first included. */
   public readonly attempts: number;
   /** The last error's name (`SlowDown`, `AccessDenied`, ...). */
   public readonly errorName: string;
 
-  public constructor(cause: unknown, attempts: number) {
-    const e = (cause ?? {}) as { name?: string; message?: string };
+  public constructor(cause: unknown) {
+    const e = (cause ?? {}) as {
+      name?: string;
+      message?: string;
+      $metadata?: { attempts?: number };
+    };
     const message = e.message || e.name || String(cause);
+    const attempts = e.$metadata?.attempts ?? 1;
     super(
       'RequestFailed',
       attempts > 1 ? `${message} (gave up after ${attempts} tries)` : message,
@@ -87,8 +95,8 @@ export class PartPlanError extends CliError {
 export class PreconditionFailedError extends RequestFailedError {
   public readonly side: 'source' | 'destination' | 'unknown';
 
-  public constructor(side: 'source' | 'destination' | 'unknown', error: unknown, attempts: number) {
-    super(error instanceof RequestFailedError ? error.cause : error, attempts);
+  public constructor(side: 'source' | 'destination' | 'unknown', cause: unknown) {
+    super(cause);
     this.side = side;
   }
 }

@@ -40,7 +40,6 @@ export {
   formatProgressLine,
   LineProgress,
 } from './progress.ts';
-export { backoffDelayMs, isRetryableError, withRetry } from './retry.ts';
 export type * from './types/context.ts';
 export type * from './types/doctor.ts';
 export type * from './types/migrate.ts';

@@ -1,47 +1,23 @@
-import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { paginateListObjectsV2, type S3Client } from '@aws-sdk/client-s3';
 import type { ListedObject } from './object-compare.ts';
-import { type RetryOptions, withRetry } from './retry.ts';
-
-/** What to list. */
-export interface ListRequest {
-  readonly bucket: string;
-  readonly prefix: string;
-  /** Keys per page, 1 to 1000. */
-  readonly pageSize: number;
-  /** Each page request is retried on its own, so one bad answer does not restart the listing. */
-  readonly retry: RetryOptions;
-}
 
 /**
- * Every object under a prefix, a page at a time, in S3's order. Written out rather than with
- * the SDK's paginator so that each page, not the whole listing, is retried.
- * @throws RequestFailedError when a page keeps failing.
+ * Every object under a prefix, a page of up to `pageSize` keys at a time, in S3's order. Each
+ * page is its own request, which the client's retry strategy retries on its own.
  */
 export async function* listObjectPages(
   client: S3Client,
-  request: ListRequest,
+  request: { readonly bucket: string; readonly prefix: string; readonly pageSize: number },
 ): AsyncGenerator<ListedObject[]> {
-  let continuationToken: string | undefined;
-  do {
-    const token = continuationToken;
-    const page = await withRetry(
-      () =>
-        client.send(
-          new ListObjectsV2Command({
-            Bucket: request.bucket,
-            Prefix: request.prefix || undefined,
-            MaxKeys: request.pageSize,
-            ...(token ? { ContinuationToken: token } : {}),
-          }),
-        ),
-      request.retry,
+  const pages = paginateListObjectsV2(
+    { client, pageSize: request.pageSize },
+    { Bucket: request.bucket, Prefix: request.prefix || undefined },
+  );
+  for await (const page of pages) {
+    yield (page.Contents ?? []).flatMap((object) =>
+      object.Key === undefined
+        ? []
+        : [{ key: object.Key, sizeBytes: object.Size ?? 0, etag: object.ETag }],
     );
-    const objects: ListedObject[] = [];
-    for (const object of page.Contents ?? []) {
-      if (object.Key === undefined) continue;
-      objects.push({ key: object.Key, sizeBytes: object.Size ?? 0, etag: object.ETag });
-    }
-    yield objects;
-    continuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
-  } while (continuationToken);
+  }
 }

@@ -5,19 +5,12 @@ import {
   translateS3Error,
   validateRegion,
 } from '@autobio/s3-storage';
-import {
-  HeadBucketCommand,
-  HeadObjectCommand,
-  type HeadObjectCommandOutput,
-  type S3Client,
-} from '@aws-sdk/client-s3';
+import { HeadBucketCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import pLimit from 'p-limit';
 import {
   DEFAULT_CONCURRENCY,
-  DEFAULT_MAX_ATTEMPTS,
   DEFAULT_PAGE_SIZE,
   DEFAULT_PART_CONCURRENCY,
-  DEFAULT_RETRY_BASE_DELAY_MS,
   MAX_CONCURRENCY,
   MAX_SINGLE_COPY_BYTES,
   MIN_PART_SIZE_BYTES,
@@ -43,8 +36,6 @@ import {
   sameSizeAndEtag,
 } from './object-compare.ts';
 import { type CopierOptions, copyObject, type DestinationPrecondition } from './object-copy.ts';
-import type { RetryOptions } from './retry.ts';
-import { withRetry } from './retry.ts';
 import type {
   MigrationCounts,
   MigrationOptions,
@@ -68,7 +59,7 @@ function wholeNumber(option: string, value: number, min: number, max: number): n
   return value;
 }
 
-/** The underlying SDK error of a failed request. */
+/** The SDK error behind a failed copy, or the error itself. */
 function rootCause(error: unknown): unknown {
   return error instanceof RequestFailedError ? error.cause : error;
 }
@@ -87,19 +78,11 @@ function messageOf(error: unknown): string {
 }
 
 /** The source bucket's region, from HeadBucket's answer or its redirect. */
-async function detectSourceRegion(
-  client: S3Client,
-  bucket: string,
-  retry: RetryOptions,
-): Promise<string | undefined> {
+async function detectSourceRegion(client: S3Client, bucket: string): Promise<string | undefined> {
   try {
-    const head = await withRetry(
-      () => client.send(new HeadBucketCommand({ Bucket: bucket })),
-      retry,
-    );
-    return head.BucketRegion;
+    return (await client.send(new HeadBucketCommand({ Bucket: bucket }))).BucketRegion;
   } catch (error) {
-    const region = bucketRegionFromError(rootCause(error));
+    const region = bucketRegionFromError(error);
     if (region) return region;
     if (statusOf(error) === 404 || nameOf(error) === 'NoSuchBucket') {
       throw new SourceBucketError(
@@ -133,7 +116,7 @@ function sourceListingError(source: SourceLocation, region: string, error: unkno
       { cause: error },
     );
   }
-  const bucketRegion = bucketRegionFromError(rootCause(error));
+  const bucketRegion = bucketRegionFromError(error);
   if (status === 301 || name === 'PermanentRedirect' || name === 'AuthorizationHeaderMalformed') {
     return new SourceBucketError(
       source.bucket,
@@ -180,18 +163,6 @@ function copyFailureReason(
   return messageOf(error);
 }
 
-async function headWithChecksums(
-  client: S3Client,
-  bucket: string,
-  key: string,
-  retry: RetryOptions,
-): Promise<HeadObjectCommandOutput> {
-  return withRetry(
-    () => client.send(new HeadObjectCommand({ Bucket: bucket, Key: key, ChecksumMode: 'ENABLED' })),
-    retry,
-  );
-}
-
 /** A migration's options checked, and its buckets, prefixes and clients resolved. */
 interface Settings {
   readonly source: SourceLocation;
@@ -202,7 +173,6 @@ interface Settings {
   readonly sourceClient: S3Client;
   readonly destinationClient: S3Client;
   readonly copier: CopierOptions;
-  readonly retry: RetryOptions;
   readonly concurrency: number;
   readonly pageSize: number;
 }
@@ -217,11 +187,6 @@ async function prepare(target: MigrationTarget, options: MigrationOptions): Prom
     MAX_CONCURRENCY,
   );
   const pageSize = wholeNumber('--page-size', options.pageSize ?? DEFAULT_PAGE_SIZE, 1, 1000);
-  const retry: RetryOptions = {
-    maxAttempts: wholeNumber('--max-attempts', options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS, 1, 20),
-    baseDelayMs: options.retryBaseDelayMs ?? DEFAULT_RETRY_BASE_DELAY_MS,
-    ...(options.signal ? { signal: options.signal } : {}),
-  };
   const multipartThresholdBytes = wholeNumber(
     'multipartThresholdBytes',
     options.multipartThresholdBytes ?? MAX_SINGLE_COPY_BYTES,
@@ -244,7 +209,7 @@ async function prepare(target: MigrationTarget, options: MigrationOptions): Prom
   const destinationClient = storage.getClient();
   const sourceRegion =
     options.fromRegion ??
-    (await detectSourceRegion(destinationClient, source.bucket, retry)) ??
+    (await detectSourceRegion(destinationClient, source.bucket)) ??
     storage.getRegion();
   const sourceClient =
     sourceRegion === storage.getRegion() ? destinationClient : target.clientForRegion(sourceRegion);
@@ -259,12 +224,10 @@ async function prepare(target: MigrationTarget, options: MigrationOptions): Prom
     copier: {
       sourceClient,
       destinationClient,
-      retry,
       multipartThresholdBytes,
       partSizeBytes: options.partSizeBytes,
       partConcurrency: DEFAULT_PART_CONCURRENCY,
     },
-    retry,
     concurrency,
     pageSize,
   };
@@ -306,26 +269,24 @@ class Migration {
 
   /** One listing of the destination prefix instead of a HEAD per object. */
   private async indexDestination(): Promise<void> {
-    const { bucket, destinationClient, destinationPrefix, pageSize, retry, storage } =
-      this.settings;
+    const { bucket, destinationClient, destinationPrefix, pageSize, storage } = this.settings;
     try {
       const pages = listObjectPages(destinationClient, {
         bucket,
         prefix: destinationPrefix,
         pageSize,
-        retry,
       });
       for await (const page of pages) {
         for (const object of page) this.existing.set(object.key, object);
       }
     } catch (error) {
-      throw translateS3Error(rootCause(error), { bucket, region: storage.getRegion() });
+      throw translateS3Error(error, { bucket, region: storage.getRegion() });
     }
   }
 
   /** Lists the source a page at a time and hands each object to a bounded pool of copies. */
   private async copyAll(): Promise<void> {
-    const { source, sourceClient, pageSize, retry, concurrency, sourceRegion } = this.settings;
+    const { source, sourceClient, pageSize, concurrency, sourceRegion } = this.settings;
     const { signal, progress } = this.options;
     const limit = pLimit(concurrency);
     const running = new Set<Promise<void>>();
@@ -339,7 +300,6 @@ class Migration {
         bucket: source.bucket,
         prefix: source.prefix,
         pageSize,
-        retry,
       })) {
         for (const object of page) {
           if (signal?.aborted) break pages;
@@ -504,13 +464,11 @@ class Migration {
     listed: ListedObject | undefined,
     error: PreconditionFailedError,
   ): Promise<ObjectOutcome | undefined> {
-    const { bucket, destinationClient, retry } = this.settings;
+    const { bucket, destinationClient } = this.settings;
     let now: string;
     try {
-      const head = await withRetry(
-        () =>
-          destinationClient.send(new HeadObjectCommand({ Bucket: bucket, Key: destinationKey })),
-        retry,
+      const head = await destinationClient.send(
+        new HeadObjectCommand({ Bucket: bucket, Key: destinationKey }),
       );
       const current = { key: destinationKey, sizeBytes: head.ContentLength ?? -1, etag: head.ETag };
       if (sameSizeAndEtag(object, current)) return undefined;
@@ -538,10 +496,12 @@ class Migration {
   }
 
   private heads(object: ListedObject, destinationKey: string) {
-    const { source, bucket, sourceClient, destinationClient, retry } = this.settings;
+    const { source, bucket, sourceClient, destinationClient } = this.settings;
+    const head = (client: S3Client, Bucket: string, Key: string) =>
+      client.send(new HeadObjectCommand({ Bucket, Key, ChecksumMode: 'ENABLED' }));
     return Promise.all([
-      headWithChecksums(sourceClient, source.bucket, object.key, retry),
-      headWithChecksums(destinationClient, bucket, destinationKey, retry),
+      head(sourceClient, source.bucket, object.key),
+      head(destinationClient, bucket, destinationKey),
     ]);
   }
 

@@ -10,9 +10,8 @@ import {
 } from '@aws-sdk/client-s3';
 import pLimit from 'p-limit';
 import { copySourceRange, planCopyParts, uniformPartSizes } from './copy-parts.ts';
-import { PreconditionFailedError, RequestFailedError } from './errors.ts';
+import { CliError, PreconditionFailedError, RequestFailedError } from './errors.ts';
 import { encodeCopySource } from './locations.ts';
-import { type RetryOptions, withRetry } from './retry.ts';
 
 /**
  * What the destination key must hold for the copy to be written, as the destination listing
@@ -40,8 +39,6 @@ export interface CopierOptions {
   readonly sourceClient: S3Client;
   /** Sends the copies: they are requests to the destination bucket. */
   readonly destinationClient: S3Client;
-  /** Retries of each request. */
-  readonly retry: RetryOptions;
   /** Objects larger than this are copied in parts. */
   readonly multipartThresholdBytes: number;
   /** Part size of a multipart copy. @default - the source's own layout, else 512 MiB */
@@ -66,10 +63,13 @@ export function destinationConditionHeaders(
   return 'etag' in precondition ? { IfMatch: precondition.etag } : { IfNoneMatch: '*' };
 }
 
+interface SdkError {
+  readonly name?: string;
+  readonly $metadata?: { readonly httpStatusCode?: number };
+}
+
 function isPreconditionFailure(error: unknown): boolean {
-  const e = (error instanceof RequestFailedError ? error.cause : error) as
-    | { name?: string; $metadata?: { httpStatusCode?: number } }
-    | undefined;
+  const e = error as SdkError | undefined;
   return e?.name === 'PreconditionFailed' || e?.$metadata?.httpStatusCode === 412;
 }
 
@@ -78,10 +78,7 @@ function isPreconditionFailure(error: unknown): boolean {
  * 404 NoSuchKey rather than 412. The same answer on a copy names a deleted source.
  */
 function isNoSuchKey(error: unknown): boolean {
-  const e = (error instanceof RequestFailedError ? error.cause : error) as
-    | { name?: string }
-    | undefined;
-  return e?.name === 'NoSuchKey';
+  return (error as SdkError | undefined)?.name === 'NoSuchKey';
 }
 
 /**
@@ -91,22 +88,14 @@ function isNoSuchKey(error: unknown): boolean {
 async function destinationIsGone(request: CopyRequest, options: CopierOptions): Promise<boolean> {
   if (!('etag' in request.destinationPrecondition)) return false;
   try {
-    await withRetry(
-      () =>
-        options.sourceClient.send(
-          new HeadObjectCommand({ Bucket: request.sourceBucket, Key: request.sourceKey }),
-        ),
-      options.retry,
+    await options.sourceClient.send(
+      new HeadObjectCommand({ Bucket: request.sourceBucket, Key: request.sourceKey }),
     );
     return true;
   } catch {
     // The source is gone too, or cannot be read: report the copy's own error.
     return false;
   }
-}
-
-function attemptsOf(error: unknown): number {
-  return error instanceof RequestFailedError ? error.attempts : 1;
 }
 
 function normalizeEtag(etag: string | undefined): string | undefined {
@@ -124,30 +113,20 @@ async function preconditionSide(
   request: CopyRequest,
   options: CopierOptions,
 ): Promise<'source' | 'destination' | 'unknown'> {
-  const cause = error instanceof RequestFailedError ? error.cause : error;
-  const condition = (cause as { Condition?: unknown } | undefined)?.Condition;
+  const condition = (error as { Condition?: unknown } | undefined)?.Condition;
   if (typeof condition === 'string' && condition.trim()) {
     return /copy-source/i.test(condition) ? 'source' : 'destination';
   }
   if (!request.sourceEtag) return 'destination';
   try {
-    const head = await withRetry(
-      () =>
-        options.sourceClient.send(
-          new HeadObjectCommand({ Bucket: request.sourceBucket, Key: request.sourceKey }),
-        ),
-      options.retry,
+    const head = await options.sourceClient.send(
+      new HeadObjectCommand({ Bucket: request.sourceBucket, Key: request.sourceKey }),
     );
     return normalizeEtag(head.ETag) === normalizeEtag(request.sourceEtag)
       ? 'destination'
       : 'source';
   } catch (headError) {
-    const status = (
-      (headError instanceof RequestFailedError ? headError.cause : headError) as {
-        $metadata?: { httpStatusCode?: number };
-      }
-    )?.$metadata?.httpStatusCode;
-    return status === 404 ? 'source' : 'unknown';
+    return (headError as SdkError)?.$metadata?.httpStatusCode === 404 ? 'source' : 'unknown';
   }
 }
 
@@ -156,7 +135,7 @@ async function preconditionSide(
  * the multipart threshold, else CreateMultipartUpload, UploadPartCopy per part and
  * CompleteMultipartUpload (an upload that fails is aborted, so no parts are left behind).
  * The write is conditional on the destination still being as listed
- * ({@link CopyRequest.destinationPrecondition}).
+ * ({@link CopyRequest.destinationPrecondition}). Every request is retried by its client.
  * @throws PreconditionFailedError when S3 answers 412, saying which side changed, or 404
  *   NoSuchKey to the IfMatch of an overwrite whose destination is gone; RequestFailedError for
  *   other failures.
@@ -165,30 +144,34 @@ export async function copyObject(
   request: CopyRequest,
   options: CopierOptions,
 ): Promise<CopyResult> {
-  if (request.sizeBytes > options.multipartThresholdBytes) return copyInParts(request, options);
   try {
-    const result = await withRetry(
-      () =>
-        options.destinationClient.send(
-          new CopyObjectCommand({
-            Bucket: request.destinationBucket,
-            Key: request.destinationKey,
-            CopySource: encodeCopySource(request.sourceBucket, request.sourceKey),
-            MetadataDirective: 'COPY',
-            ...(request.sourceEtag ? { CopySourceIfMatch: request.sourceEtag } : {}),
-            ...destinationConditionHeaders(request.destinationPrecondition),
-          }),
-        ),
-      options.retry,
+    return request.sizeBytes > options.multipartThresholdBytes
+      ? await copyInParts(request, options)
+      : await copyWhole(request, options);
+  } catch (error) {
+    throw error instanceof CliError ? error : new RequestFailedError(error);
+  }
+}
+
+async function copyWhole(request: CopyRequest, options: CopierOptions): Promise<CopyResult> {
+  try {
+    const result = await options.destinationClient.send(
+      new CopyObjectCommand({
+        Bucket: request.destinationBucket,
+        Key: request.destinationKey,
+        CopySource: encodeCopySource(request.sourceBucket, request.sourceKey),
+        MetadataDirective: 'COPY',
+        ...(request.sourceEtag ? { CopySourceIfMatch: request.sourceEtag } : {}),
+        ...destinationConditionHeaders(request.destinationPrecondition),
+      }),
     );
     return { multipart: false, parts: 1, etag: result.CopyObjectResult?.ETag };
   } catch (error) {
     if (isNoSuchKey(error) && (await destinationIsGone(request, options))) {
-      throw new PreconditionFailedError('destination', error, attemptsOf(error));
+      throw new PreconditionFailedError('destination', error);
     }
     if (!isPreconditionFailure(error)) throw error;
-    const side = await preconditionSide(error, request, options);
-    throw new PreconditionFailedError(side, error, attemptsOf(error));
+    throw new PreconditionFailedError(await preconditionSide(error, request, options), error);
   }
 }
 
@@ -197,17 +180,13 @@ function headPart(
   options: CopierOptions,
   partNumber: number,
 ): Promise<HeadObjectCommandOutput> {
-  return withRetry(
-    () =>
-      options.sourceClient.send(
-        new HeadObjectCommand({
-          Bucket: request.sourceBucket,
-          Key: request.sourceKey,
-          PartNumber: partNumber,
-          ...(request.sourceEtag ? { IfMatch: request.sourceEtag } : {}),
-        }),
-      ),
-    options.retry,
+  return options.sourceClient.send(
+    new HeadObjectCommand({
+      Bucket: request.sourceBucket,
+      Key: request.sourceKey,
+      PartNumber: partNumber,
+      ...(request.sourceEtag ? { IfMatch: request.sourceEtag } : {}),
+    }),
   );
 }
 
@@ -242,25 +221,22 @@ async function sourcePartSizes(
 
 async function copyInParts(request: CopyRequest, options: CopierOptions): Promise<CopyResult> {
   const destination = { Bucket: request.destinationBucket, Key: request.destinationKey };
-  const send = <T>(operation: () => Promise<T>) => withRetry(operation, options.retry);
   const head = await headPart(request, options, 1);
   const parts = planCopyParts(request.sizeBytes, {
     partSizeBytes: options.partSizeBytes,
     sourcePartSizes: await sourcePartSizes(request, options, head),
   });
-  const upload = await send(() =>
-    options.destinationClient.send(
-      new CreateMultipartUploadCommand({
-        ...destination,
-        ContentType: head.ContentType,
-        Metadata: head.Metadata,
-        CacheControl: head.CacheControl,
-        ContentDisposition: head.ContentDisposition,
-        ContentEncoding: head.ContentEncoding,
-        ContentLanguage: head.ContentLanguage,
-        Expires: head.Expires,
-      }),
-    ),
+  const upload = await options.destinationClient.send(
+    new CreateMultipartUploadCommand({
+      ...destination,
+      ContentType: head.ContentType,
+      Metadata: head.Metadata,
+      CacheControl: head.CacheControl,
+      ContentDisposition: head.ContentDisposition,
+      ContentEncoding: head.ContentEncoding,
+      ContentLanguage: head.ContentLanguage,
+      Expires: head.Expires,
+    }),
   );
   const uploadId = upload.UploadId;
   if (!uploadId) {
@@ -274,17 +250,15 @@ async function copyInParts(request: CopyRequest, options: CopierOptions): Promis
         // After one part failed the upload is aborted: do not start the others.
         if (failure) return undefined;
         try {
-          const result = await send(() =>
-            options.destinationClient.send(
-              new UploadPartCopyCommand({
-                ...destination,
-                UploadId: uploadId,
-                PartNumber: part.partNumber,
-                CopySource: encodeCopySource(request.sourceBucket, request.sourceKey),
-                CopySourceRange: copySourceRange(part),
-                ...(request.sourceEtag ? { CopySourceIfMatch: request.sourceEtag } : {}),
-              }),
-            ),
+          const result = await options.destinationClient.send(
+            new UploadPartCopyCommand({
+              ...destination,
+              UploadId: uploadId,
+              PartNumber: part.partNumber,
+              CopySource: encodeCopySource(request.sourceBucket, request.sourceKey),
+              CopySourceRange: copySourceRange(part),
+              ...(request.sourceEtag ? { CopySourceIfMatch: request.sourceEtag } : {}),
+            }),
           );
           const etag = result.CopyPartResult?.ETag;
           if (!etag) throw new Error(`UploadPartCopy of part ${part.partNumber} returned no ETag.`);
@@ -302,35 +276,29 @@ async function copyInParts(request: CopyRequest, options: CopierOptions): Promis
       if (outcome.status !== 'fulfilled' || !outcome.value) throw new Error('A part is missing.');
       return outcome.value;
     });
-    const done = await send(() =>
-      options.destinationClient.send(
+    const done = await options.destinationClient
+      .send(
         new CompleteMultipartUploadCommand({
           ...destination,
           UploadId: uploadId,
           MultipartUpload: { Parts: completed },
           ...destinationConditionHeaders(request.destinationPrecondition),
         }),
-      ),
-    ).catch((error: unknown) => {
-      // The only precondition CompleteMultipartUpload carries is the destination's; a missing
-      // upload is NoSuchUpload, so NoSuchKey here is an IfMatch on a destination now gone.
-      const destinationChanged =
-        isPreconditionFailure(error) ||
-        (isNoSuchKey(error) && 'etag' in request.destinationPrecondition);
-      throw destinationChanged
-        ? new PreconditionFailedError('destination', error, attemptsOf(error))
-        : error;
-    });
+      )
+      .catch((error: unknown) => {
+        // The only precondition CompleteMultipartUpload carries is the destination's; a missing
+        // upload is NoSuchUpload, so NoSuchKey here is an IfMatch on a destination now gone.
+        const destinationChanged =
+          isPreconditionFailure(error) ||
+          (isNoSuchKey(error) && 'etag' in request.destinationPrecondition);
+        throw destinationChanged ? new PreconditionFailedError('destination', error) : error;
+      });
     return { multipart: true, parts: parts.length, etag: done.ETag };
   } catch (error) {
     // Best effort, and even when interrupted: parts of an unfinished upload are billed.
-    await withRetry(
-      () =>
-        options.destinationClient.send(
-          new AbortMultipartUploadCommand({ ...destination, UploadId: uploadId }),
-        ),
-      { ...options.retry, signal: undefined },
-    ).catch(() => undefined);
+    await options.destinationClient
+      .send(new AbortMultipartUploadCommand({ ...destination, UploadId: uploadId }))
+      .catch(() => undefined);
     throw error;
   }
 }

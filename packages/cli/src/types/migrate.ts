@@ -15,10 +15,6 @@ export interface MigrationOptions {
   readonly verify?: boolean;
   /** Objects copied at once. @default 32 */
   readonly concurrency?: number;
-  /** Tries per request, the first included; retries back off exponentially. @default 5 */
-  readonly maxAttempts?: number;
-  /** Backoff before the first retry; doubles per retry, with full jitter. @default 200 */
-  readonly retryBaseDelayMs?: number;
   /** Keys per listing page, 1 to 1000. @default 1000 */
   readonly pageSize?: number;
   /** The source bucket's region. @default - read from the bucket (HeadBucket), else S3_CLIENT_REGION */
@@ -47,7 +43,7 @@ export interface ObjectOutcome {
   readonly reason?: string;
   /** The error's name, for failures. */
   readonly errorName?: string;
-  /** Tries made, for failures. */
+  /** Tries made, for failures: the SDK's count, retries included. */
   readonly attempts?: number;
 }
 

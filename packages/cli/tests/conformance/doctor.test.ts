@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type DoctorReport, runDoctor } from '../../src/index.ts';
+import { runDoctor } from '../../src/doctor.ts';
+import type { DoctorReport } from '../../src/types/doctor.ts';
 import {
   BUCKET,
   type ConformanceS3,

@@ -1,6 +1,8 @@
 import { DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createMigrationTarget, type MigrationReport, runMigration } from '../../src/index.ts';
+import { createMigrationTarget } from '../../src/clients.ts';
+import { runMigration } from '../../src/migrate.ts';
+import type { MigrationReport } from '../../src/types/migrate.ts';
 import {
   BUCKET,
   beforeFirstSend,
@@ -68,7 +70,7 @@ describe('migrate on a real S3 server, where the destination already holds somet
 
   it('reports an object written at the destination after its listing as a conflict, and leaves it alone', async () => {
     await seed(s3.client, SOURCE_BUCKET, [{ key: 'late/a.png', body: 'source a' }]);
-    const target = createMigrationTarget(s3.env(), 8);
+    const target = createMigrationTarget(s3.env(), { maxSockets: 8 });
     // Listed as absent; written by someone else just before the copy is sent.
     const interloper = beforeFirstSend(target.storage.getClient(), 'CopyObjectCommand', (input) =>
       put(input.Key!, 'written during the migration'),
@@ -78,7 +80,6 @@ describe('migrate on a real S3 server, where the destination already holds somet
       report = await runMigration(target, {
         from: `s3://${SOURCE_BUCKET}/late`,
         to: 'generated/late/',
-        retryBaseDelayMs: 1,
       });
     } finally {
       target.destroy();
@@ -100,7 +101,7 @@ describe('migrate on a real S3 server, where the destination already holds somet
   it('reports an object deleted at the destination before --overwrite replaces it as a conflict, not as a missing source', async () => {
     await seed(s3.client, SOURCE_BUCKET, [{ key: 'gone/a.png', body: 'new source' }]);
     await put('generated/gone/a.png', 'old copy');
-    const target = createMigrationTarget(s3.env(), 8);
+    const target = createMigrationTarget(s3.env(), { maxSockets: 8 });
     // Listed with its ETag; deleted by someone else just before the copy that would replace it.
     const deleter = beforeFirstSend(target.storage.getClient(), 'CopyObjectCommand', (input) =>
       s3.client.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: input.Key })),
@@ -111,7 +112,6 @@ describe('migrate on a real S3 server, where the destination already holds somet
         from: `s3://${SOURCE_BUCKET}/gone`,
         to: 'generated/gone/',
         overwrite: true,
-        retryBaseDelayMs: 1,
       });
     } finally {
       target.destroy();

@@ -1,14 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { DeleteObjectCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  createMigrationTarget,
-  MIN_PART_SIZE_BYTES,
-  type MigrationOptions,
-  type MigrationReport,
-  type MigrationTarget,
-  runMigration,
-} from '../../src/index.ts';
+import { createMigrationTarget } from '../../src/clients.ts';
+import { MIN_PART_SIZE_BYTES } from '../../src/constants.ts';
+import { type MigrationTarget, runMigration } from '../../src/migrate.ts';
+import type { MigrationOptions, MigrationReport } from '../../src/types/migrate.ts';
 import {
   BUCKET,
   beforeFirstSend,
@@ -58,14 +54,13 @@ async function migrateInParts(
   arrange?: (target: MigrationTarget) => void,
   options: Partial<MigrationOptions> = {},
 ): Promise<MigrationReport> {
-  const target = createMigrationTarget(s3.env(), 8);
+  const target = createMigrationTarget(s3.env(), { maxSockets: 8 });
   try {
     arrange?.(target);
     return await runMigration(target, {
       from: `s3://${SOURCE_BUCKET}/big`,
       to,
       multipartThresholdBytes: MIN_PART_SIZE_BYTES,
-      retryBaseDelayMs: 1,
       ...options,
     });
   } finally {

@@ -2,8 +2,8 @@ import { LOCAL_S3_CREDENTIALS, type LocalS3, startLocalS3 } from '@autobio/local
 import {
   HeadObjectCommand,
   type HeadObjectCommandOutput,
-  ListObjectsV2Command,
   PutObjectCommand,
+  paginateListObjectsV2,
   S3Client,
 } from '@aws-sdk/client-s3';
 import pLimit from 'p-limit';
@@ -104,11 +104,7 @@ export async function listBucket(
   prefix = '',
 ): Promise<Map<string, ListedEntry>> {
   const objects = new Map<string, ListedEntry>();
-  let token: string | undefined;
-  do {
-    const page = await client.send(
-      new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }),
-    );
+  for await (const page of paginateListObjectsV2({ client }, { Bucket: bucket, Prefix: prefix })) {
     for (const object of page.Contents ?? []) {
       objects.set(object.Key!, {
         sizeBytes: object.Size ?? 0,
@@ -116,8 +112,7 @@ export async function listBucket(
         lastModified: object.LastModified?.toISOString() ?? '',
       });
     }
-    token = page.IsTruncated ? page.NextContinuationToken : undefined;
-  } while (token);
+  }
   return objects;
 }
 

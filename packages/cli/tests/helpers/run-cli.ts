@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { runCli } from '../../src/index.ts';
+import { runCli } from '../../src/cli.ts';
 import { captureStream } from './streams.ts';
 
 /** The package's bin, as `pnpm storage` and the installed command run it. */

@@ -1,4 +1,4 @@
-import type { OutputStream } from '../../src/index.ts';
+import type { OutputStream } from '../../src/types/context.ts';
 
 /** An output stream that keeps what is written; a terminal when `isTTY`. */
 export interface CapturedStream extends OutputStream {

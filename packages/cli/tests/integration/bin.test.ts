@@ -1,6 +1,7 @@
 import { tmpdir } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DoctorReport, MigrationReport } from '../../src/index.ts';
+import type { DoctorReport } from '../../src/types/doctor.ts';
+import type { MigrationReport } from '../../src/types/migrate.ts';
 import { SOURCE_BUCKET, seed, startTestS3, type TestS3 } from '../helpers/local-s3.ts';
 import { BIN, REPO_ROOT, runBin, spawnCli } from '../helpers/run-cli.ts';
 

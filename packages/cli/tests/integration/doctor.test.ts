@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DoctorReport } from '../../src/index.ts';
+import type { DoctorReport } from '../../src/types/doctor.ts';
 import { BUCKET, listBucket, startTestS3, type TestS3 } from '../helpers/local-s3.ts';
 import { runBin, runCommand } from '../helpers/run-cli.ts';
 

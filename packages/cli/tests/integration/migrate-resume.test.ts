@@ -1,7 +1,7 @@
 import { tmpdir } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { MigrationReport } from '../../src/index.ts';
+import type { MigrationReport } from '../../src/types/migrate.ts';
 import {
   BUCKET,
   headObject,

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { MigrationReport } from '../../src/index.ts';
+import type { MigrationReport } from '../../src/types/migrate.ts';
 import {
   BUCKET,
   headObject,

@@ -1,14 +1,12 @@
 import { describe, expect, it } from 'vitest';
+import { MAX_PART_SIZE_BYTES, MAX_PARTS, MIN_PART_SIZE_BYTES } from '../../src/constants.ts';
 import {
   copySourceRange,
   isValidPartLayout,
-  MAX_PART_SIZE_BYTES,
-  MAX_PARTS,
-  MIN_PART_SIZE_BYTES,
-  PartPlanError,
   planCopyParts,
   uniformPartSizes,
-} from '../../src/index.ts';
+} from '../../src/copy-parts.ts';
+import { PartPlanError } from '../../src/errors.ts';
 
 const MiB = 1024 ** 2;
 const GiB = 1024 ** 3;

@@ -1,12 +1,12 @@
 import { KeyLayout } from '@autobio/s3-storage';
 import { describe, expect, it } from 'vitest';
+import { InvalidOptionError } from '../../src/errors.ts';
 import {
   destinationKeyFor,
   encodeCopySource,
-  InvalidOptionError,
   parseSourceUri,
   resolveDestinationPrefix,
-} from '../../src/index.ts';
+} from '../../src/locations.ts';
 
 describe('parseSourceUri', () => {
   it('reads a whole bucket', () => {

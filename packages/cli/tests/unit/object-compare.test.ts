@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compareHeads, sameChecksum, sameSizeAndEtag } from '../../src/index.ts';
+import { compareHeads, sameChecksum, sameSizeAndEtag } from '../../src/object-compare.ts';
 
 describe('sameSizeAndEtag', () => {
   it('matches equal size and ETag, quoted or not', () => {

@@ -9,13 +9,9 @@ import {
 } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import {
-  type CopierOptions,
-  type CopyRequest,
-  copyObject,
-  MAX_SINGLE_COPY_BYTES,
-  PreconditionFailedError,
-} from '../../src/index.ts';
+import { MAX_SINGLE_COPY_BYTES } from '../../src/constants.ts';
+import { PreconditionFailedError } from '../../src/errors.ts';
+import { type CopierOptions, type CopyRequest, copyObject } from '../../src/object-copy.ts';
 import { sdkError } from '../helpers/sdk-errors.ts';
 
 const MiB = 1024 ** 2;
@@ -27,7 +23,6 @@ function copier(overrides: Partial<CopierOptions> = {}): CopierOptions {
   return {
     sourceClient: client,
     destinationClient: client,
-    retry: { maxAttempts: 3, sleep: async () => {} },
     multipartThresholdBytes: MAX_SINGLE_COPY_BYTES,
     partConcurrency: 4,
     ...overrides,
@@ -150,19 +145,6 @@ describe('copyObject', () => {
     expect(error).toBeInstanceOf(PreconditionFailedError);
     expect(error).toMatchObject({ side: 'destination' });
     expect(s3.commandCalls(AbortMultipartUploadCommand)[0]?.args[0].input.UploadId).toBe('up-5');
-  });
-
-  it('retries a throttled CopyObject', async () => {
-    s3.on(CopyObjectCommand)
-      .rejectsOnce(
-        Object.assign(new Error('slow down'), {
-          name: 'SlowDown',
-          $metadata: { httpStatusCode: 503 },
-        }),
-      )
-      .resolves({ CopyObjectResult: { ETag: '"e"' } });
-    await copyObject(request(10), copier());
-    expect(s3.commandCalls(CopyObjectCommand)).toHaveLength(2);
   });
 
   it('copies an object over 5 GiB in parts, with its content type and metadata', async () => {

@@ -4,8 +4,8 @@ import {
   createProgressListener,
   formatProgressLine,
   LineProgress,
-  type ProgressSnapshot,
-} from '../../src/index.ts';
+} from '../../src/progress.ts';
+import type { ProgressSnapshot } from '../../src/types/migrate.ts';
 import { captureStream } from '../helpers/streams.ts';
 
 const snapshot = (overrides: Partial<ProgressSnapshot> = {}): ProgressSnapshot => ({
