@@ -34,7 +34,7 @@ import {
 } from '@aws-sdk/client-s3';
 import pLimit from 'p-limit';
 import { DEFAULT_CONCURRENCY } from '../src/constants.ts';
-import type { MigrationReport } from '../src/index.ts';
+import type { MigrationReport } from '../src/types/migrate.ts';
 
 const OBJECTS = Number(process.env.BENCH_OBJECTS ?? 2000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 2);
