@@ -1,4 +1,5 @@
-import { App } from 'aws-cdk-lib';
+import { CfnGuardValidator } from '@cdklabs/cdk-validator-cfnguard';
+import { App, Validations } from 'aws-cdk-lib';
 import {
   DEPLOY_ACCESS_STACK_NAME,
   DeployAccessStack,
@@ -8,6 +9,9 @@ import { buildStorageApp, InfraConfigError } from '../lib/index.ts';
 
 // The CDK app: one stack per environment (AutoBio-local, AutoBio-dev, AutoBio-prod).
 const app = new App();
+// AWS's Control Tower proactive controls (cfn-guard), beside the cdk-nag packs buildStorageApp
+// adds: synth fails on any finding no construct acknowledges.
+Validations.of(app).addPlugins(new CfnGuardValidator());
 try {
   buildStorageApp(app);
   // Only when asked for (-c deployAccess:githubRepo=owner/name), so the usual synth is unchanged.

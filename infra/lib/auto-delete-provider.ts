@@ -1,6 +1,7 @@
 import { CfnResource, RemovalPolicy, type Stack } from 'aws-cdk-lib';
 import { CfnPolicy } from 'aws-cdk-lib/aws-iam';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { acknowledgeGuardRule, acknowledgeLogGroupControls } from './nag.ts';
 
 /** Construct id aws-cdk-lib gives the singleton provider behind `autoDeleteObjects`. */
 const PROVIDER_ID = 'Custom::S3AutoDeleteObjectsCustomResourceProvider';
@@ -32,6 +33,18 @@ export function replaceAutoDeleteManagedPolicy(stack: Stack, logRetention: Reten
     retention: logRetention,
     removalPolicy: RemovalPolicy.DESTROY,
   });
+  acknowledgeLogGroupControls(
+    logGroup,
+    logRetention,
+    "the lines of the handler that empties a throwaway environment's buckets when its stack is " +
+      'deleted; they name buckets only, and the log group goes with the stack.',
+  );
+  acknowledgeGuardRule(
+    provider,
+    'CT.LAMBDA.PR.3',
+    "aws-cdk-lib's auto-delete handler calls only the public S3 endpoint, once, when the stack is " +
+      'deleted; a VPC would add NAT gateways or endpoints for nothing private to reach.',
+  );
   const policy = new CfnPolicy(stack, 'AutoDeleteObjectsLogging', {
     policyName: 'write-own-log-group',
     roles: [role.ref],

@@ -2,6 +2,7 @@ import { RemovalPolicy } from 'aws-cdk-lib';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { acknowledgeLogGroupControls } from './nag.ts';
 
 /** Props of {@link FunctionRole}. */
 export interface FunctionRoleProps {
@@ -25,10 +26,18 @@ export class FunctionRole extends Construct {
 
   public constructor(scope: Construct, id: string, props: FunctionRoleProps = {}) {
     super(scope, id);
+    const retention = props.logRetention ?? RetentionDays.ONE_MONTH;
     this.logGroup = new LogGroup(this, 'Logs', {
-      retention: props.logRetention ?? RetentionDays.ONE_MONTH,
+      retention,
       removalPolicy: props.logRemovalPolicy ?? RemovalPolicy.RETAIN,
     });
+    acknowledgeLogGroupControls(
+      this.logGroup,
+      retention,
+      "the function's lines name the caller (a user id), kept only as long as debugging needs; " +
+        'the retention comes from logRetention (the API passes apiLogRetentionDays), and 365 ' +
+        'days or more meets this control.',
+    );
     this.role = new Role(this, 'Role', {
       assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
       description: props.description,

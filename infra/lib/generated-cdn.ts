@@ -18,7 +18,7 @@ import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { ACCESS_LOG_PREFIXES, CDN_LOG_PREFIX } from './constants.ts';
 import { LogBucket } from './log-bucket.ts';
-import { acknowledgeRule } from './nag.ts';
+import { acknowledgeGuardRule, acknowledgeRule } from './nag.ts';
 import type { StorageBucket } from './storage-bucket.ts';
 import type { BucketRemoval } from './types/config.ts';
 
@@ -137,6 +137,31 @@ export class GeneratedCdn extends Construct {
       'AwsSolutions-CFR4',
       'The distribution uses the default *.cloudfront.net certificate, whose TLS policy CloudFront ' +
         'fixes; a custom domain with its own certificate (and TLSv1.2_2021) is a later addition.',
+    );
+    const defaultCertificate =
+      'The distribution uses the default *.cloudfront.net certificate, whose TLS policy and SNI ' +
+      'CloudFront fixes; a custom domain brings its own ACM certificate with SNI and ' +
+      'TLSv1.2_2021 (as for AwsSolutions-CFR4).';
+    for (const control of [
+      'CT.CLOUDFRONT.PR.6',
+      'CT.CLOUDFRONT.PR.7',
+      'CT.CLOUDFRONT.PR.9',
+    ] as const) {
+      acknowledgeGuardRule(this.distribution, control, defaultCertificate);
+    }
+    acknowledgeGuardRule(
+      this.distribution,
+      'CT.CLOUDFRONT.PR.1',
+      `Only keys under the ${area} area are served: a request for / answers 403, since the ` +
+        'bucket policy lets CloudFront neither list the bucket nor read outside the area, so ' +
+        'there is no root object to name.',
+    );
+    acknowledgeGuardRule(
+      this.distribution,
+      'CT.CLOUDFRONT.PR.4',
+      'One S3 origin in one region, and images are cached at the edge; failing over to the ' +
+        'replica (when replication is on) would need its bucket policy to admit the distribution ' +
+        'too, a later addition.',
     );
   }
 }

@@ -5,6 +5,7 @@ import type { Construct } from 'constructs';
 import { replaceAutoDeleteManagedPolicy } from './auto-delete-provider.ts';
 import { ACCESS_LOG_PREFIXES, PROJECT_TAG } from './constants.ts';
 import { LogBucket } from './log-bucket.ts';
+import { acknowledgeGuardRule } from './nag.ts';
 import { bucketRemovalProps, secureBucketProps } from './secure-bucket.ts';
 import type { BucketRemoval, EnvironmentName } from './types/config.ts';
 
@@ -70,6 +71,23 @@ export class ReplicaStack extends Stack {
         },
       ],
     });
+    acknowledgeGuardRule(
+      this.bucket,
+      'CT.S3.PR.10',
+      'SSE-S3 like its source bucket: replicating SSE-KMS objects would need KMS grants for the ' +
+        'replication role in both regions, for no reader that IAM does not already limit.',
+    );
+    acknowledgeGuardRule(
+      this.bucket,
+      'CT.S3.PR.4',
+      "Nothing consumes the replica's object events: it is a copy kept for recovery.",
+    );
+    acknowledgeGuardRule(
+      this.bucket,
+      'CT.S3.PR.9',
+      "The replica follows the source's deletions of users' data (delete markers replicate, " +
+        'noncurrent versions expire); Object Lock would keep what a user asked to erase.',
+    );
     this.replicaBucketName = accountRegionalBucketName(
       props.bucketNamePrefix,
       this.account,

@@ -14,6 +14,7 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { MAX_FUNCTION_TIMEOUT_SECONDS } from './constants.ts';
 import { FunctionSettingsError } from './errors.ts';
+import { acknowledgeGuardRule, acknowledgeLogGroupControls } from './nag.ts';
 import type { StorageBucket } from './storage-bucket.ts';
 import { StorageFunction } from './storage-function.ts';
 import type { IllustrationGenMode } from './types/config.ts';
@@ -132,6 +133,13 @@ export class StorageApi extends Construct {
       retention: logRetention,
       removalPolicy: logRemovalPolicy,
     });
+    acknowledgeLogGroupControls(
+      this.accessLogs,
+      logRetention,
+      'each line names the caller (sub) and its source IP, kept only as long as debugging and ' +
+        'abuse reports need; the retention is logRetention (apiLogRetentionDays), and 365 days ' +
+        'or more meets this control.',
+    );
     this.stage = new HttpStage(this, 'DefaultStage', {
       httpApi: this.httpApi,
       stageName: '$default',
@@ -179,11 +187,21 @@ export class StorageApi extends Construct {
         ),
       });
       fn.bindStorage(props.storage, route.storage);
-      this.httpApi.addRoutes({
+      const routes = this.httpApi.addRoutes({
         path: route.path,
         methods: [HttpMethod[route.method]],
         integration: new HttpLambdaIntegration(`${pascalCase(route.name)}Integration`, fn.function),
       });
+      // The integration's AWS::Lambda::Permission, created under the route.
+      for (const httpRoute of routes) {
+        acknowledgeGuardRule(
+          httpRoute,
+          'CT.LAMBDA.PR.2',
+          "API Gateway's permission names this API's execute-api ARN as its SourceArn, so only " +
+            'this API may invoke the function; the rule reads a SourceArn only as a plain string, ' +
+            'and CloudFormation builds this one with Fn::Join.',
+        );
+      }
       functions[route.name] = fn;
     }
     this.functions = functions;

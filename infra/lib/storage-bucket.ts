@@ -35,7 +35,7 @@ import {
 } from './constants.ts';
 import { InfraConfigError } from './errors.ts';
 import { LogBucket } from './log-bucket.ts';
-import { acknowledgeRule, wildcardResourceRuleId } from './nag.ts';
+import { acknowledgeGuardRule, acknowledgeRule, wildcardResourceRuleId } from './nag.ts';
 import { bucketRemovalProps, secureBucketProps } from './secure-bucket.ts';
 import type { StorageAction } from './types/area-access.ts';
 import type { ArchiveTiersConfig, BucketRemoval } from './types/config.ts';
@@ -191,7 +191,32 @@ export class StorageBucket extends Construct {
         'AwsSolutions-S1',
         'Server access logs are turned off for this environment by its serverAccessLogs setting.',
       );
+      acknowledgeGuardRule(
+        this.bucket,
+        'CT.S3.PR.2',
+        'Server access logs are turned off for this environment by its serverAccessLogs setting.',
+      );
     }
+    acknowledgeGuardRule(
+      this.bucket,
+      'CT.S3.PR.10',
+      'SSE-S3 (AES-256) on purpose: browsers upload and download with URLs presigned by the ' +
+        "functions' roles, CloudFront reads through OAC and S3 replicates; with SSE-KMS each " +
+        'would need grants on the key, and every request would pay for a KMS call.',
+    );
+    acknowledgeGuardRule(
+      this.bucket,
+      'CT.S3.PR.4',
+      'Nothing consumes object events: the API does its work within each request, so a ' +
+        'notification would have no target.',
+    );
+    acknowledgeGuardRule(
+      this.bucket,
+      'CT.S3.PR.9',
+      "Users' data must be erasable: DELETE /me/data removes every version of a user's objects, " +
+        'which Object Lock retention would refuse. Versioning with noncurrent-version expiry ' +
+        'guards against overwrites and mistakes instead.',
+    );
     if (props.replicationDestination && this.replicationRole) {
       this.grantReplication(this.replicationRole, props.replicationDestination);
     }

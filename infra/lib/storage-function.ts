@@ -17,7 +17,7 @@ import { MAX_FUNCTION_TIMEOUT_SECONDS } from './constants.ts';
 import { FunctionSettingsError } from './errors.ts';
 import { FUNCTION_BUNDLE_SETTINGS, FUNCTION_NODE_OPTIONS } from './function-bundling.ts';
 import { FunctionRole } from './function-role.ts';
-import { acknowledgeRule } from './nag.ts';
+import { acknowledgeGuardRule, acknowledgeRule } from './nag.ts';
 import type { StorageBucket } from './storage-bucket.ts';
 import type { StorageAreaGrant } from './types/area-access.ts';
 
@@ -143,6 +143,13 @@ export class StorageFunction extends Construct implements IGrantable {
       'Serverless-LambdaDLQ',
       'Invoked synchronously by API Gateway only: a failure is answered to the caller, and a ' +
         'dead-letter queue would never receive an event.',
+    );
+    acknowledgeGuardRule(
+      this.function,
+      'CT.LAMBDA.PR.3',
+      'The function reaches only public AWS endpoints (S3, X-Ray) and the illustration-gen ' +
+        'service over HTTPS, nothing private. A VPC would add NAT gateways or endpoints and their ' +
+        'cost for no isolation its role does not already give.',
     );
   }
 
