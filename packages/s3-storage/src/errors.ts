@@ -247,7 +247,8 @@ export class S3TimeoutError extends S3TransientError {
   public constructor(failure: RequestFailure & { readonly detail: string }) {
     super(
       'Timeout',
-      `S3 did not answer in time for ${where(failure)}: ${failure.detail}. Check S3's health ` +
+      `S3 did not answer in time for ${where(failure)}: ${failure.detail} (${tries(failure.attempts)}). ` +
+        "Check S3's health " +
         'and the network to it; S3_REQUEST_TIMEOUT_MS, S3_CONNECTION_TIMEOUT_MS and ' +
         'S3_MAX_ATTEMPTS set the limits.',
       failure,

@@ -38,7 +38,9 @@ export type Fault =
   /** A 200 whose XML document stops half-way. */
   | { readonly kind: 'truncated-xml' }
   /** A response head no HTTP parser accepts (Node's fails with an HPE_* code). */
-  | { readonly kind: 'malformed-http' };
+  | { readonly kind: 'malformed-http' }
+  /** A DeleteObjects answered, never forwarded, with an AccessDenied error for every key. */
+  | { readonly kind: 'refuse-deletes' };
 
 /** A request as the proxy received it. */
 export interface ProxiedRequest {
@@ -67,6 +69,28 @@ export interface FaultProxy {
 /** Per connection, never forwarded; the proxy sets each answer's framing itself. */
 const REQUEST_HOP_BY_HOP = new Set(['connection', 'keep-alive']);
 const ANSWER_FRAMING = new Set([...REQUEST_HOP_BY_HOP, 'transfer-encoding', 'content-length']);
+
+async function refuseDeletes(incoming: IncomingMessage, outgoing: ServerResponse): Promise<void> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of incoming) chunks.push(chunk as Buffer);
+  const keys = [
+    ...Buffer.concat(chunks)
+      .toString('utf8')
+      .matchAll(/<Key>([^<]*)<\/Key>/g),
+  ];
+  const errors = keys
+    .map(
+      ([, key]) =>
+        `<Error><Key>${key}</Key><Code>AccessDenied</Code><Message>Access Denied</Message></Error>`,
+    )
+    .join('');
+  const body = `<?xml version="1.0" encoding="UTF-8"?>\n<DeleteResult>${errors}</DeleteResult>`;
+  outgoing.writeHead(200, {
+    'content-type': 'application/xml',
+    'content-length': Buffer.byteLength(body),
+  });
+  outgoing.end(body);
+}
 
 function errorDocument(code: string): string {
   return (
@@ -224,6 +248,9 @@ export async function startFaultProxy(target: string, initialPlan: FaultPlan): P
       case 'malformed-http':
         incoming.resume();
         socket.end('HTTP/1.1 200 OK\r\nContent-Length: twelve\r\n\r\n');
+        return;
+      case 'refuse-deletes':
+        refuseDeletes(incoming, outgoing).catch(() => socket.destroy());
         return;
     }
     forward(incoming, upstream).then(
