@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -113,4 +113,26 @@ export async function callApi<T>(
   const text = await response.text();
   if (!response.ok) throw new Error(`${method} ${path} answered ${response.status}: ${text}`);
   return JSON.parse(text) as T;
+}
+
+/** The element's text now; throws (so `expect.poll` retries) while there is no such element. */
+export function textOf(page: Page, selector: string): Promise<string> {
+  return page.$eval(selector, (element) => element.textContent ?? '');
+}
+
+/** Whether the control is disabled now; throws while there is no such element. */
+export function isDisabled(page: Page, selector: string): Promise<boolean> {
+  return page.$eval(selector, (element) => (element as HTMLButtonElement).disabled);
+}
+
+/** How many illustrations the page lists now. */
+export function listedCount(page: Page): Promise<number> {
+  return page.$$eval('#illustrations li', (items) => items.length);
+}
+
+/** Stores a subject image for `userId` behind the API's back, as an earlier session would have. */
+export async function seedSubjectImage(bucket: S3Storage, userId: string): Promise<string> {
+  const key = bucket.getSubjectKey(userId);
+  await bucket.putObject(key, await readFile(SUBJECT_PNG), { contentType: 'image/png' });
+  return key;
 }

@@ -8,13 +8,26 @@ import { S3_ENGINES } from '../../src/constants.ts';
 import type { LocalStack } from '../../src/local-stack.ts';
 import {
   AVATAR_PNG,
+  callApi,
   imageLoaded,
   launchChromium,
+  listedCount,
+  openPage,
   type PageStack,
   SUBJECT_PNG,
+  seedSubjectImage,
   signIn,
   startPageStack,
+  textOf,
 } from '../helpers/local-page.ts';
+
+/** Generating or uploading on a loaded machine can take a few seconds. */
+const SLOW = { timeout: 20_000 };
+
+/** The part of `GET /illustrations/{kind}`'s answer these tests read. */
+interface IllustrationPage {
+  readonly items: readonly { readonly key: string; readonly sizeBytes: number }[];
+}
 
 /**
  * The Access-Control-Allow-Origin each server answers the page's preflight with: s3rver answers
@@ -161,16 +174,86 @@ describe.each(S3_ENGINES)('the local page in headless Chromium on %s', (engine) 
     await page.close();
   });
 
-  it("shows an error when the page's origin is not allowed by the bucket's CORS rules", async () => {
+  it('tells a page opened at 127.0.0.1 to use localhost, before and when S3 refuses its upload on CORS', async () => {
     const page = await browser.newPage();
     // The same page from 127.0.0.1 is another origin than the allowed http://localhost:PORT.
     const otherOrigin = stack.pageUrl.replace('localhost', '127.0.0.1');
     await signIn(page, otherOrigin, 'browser-carol');
+    expect(await textOf(page, '#origin-warning')).toContain(stack.pageUrl);
+    expect(await page.getAttribute('#origin-warning a', 'href')).toBe(`${stack.pageUrl}/`);
+
     await page.setInputFiles('#subject-file', SUBJECT_PNG);
     await page.click('#upload-subject');
+
     await expect.poll(() => page.isVisible('#error')).toBe(true);
-    expect(await page.textContent('#error')).toContain('Upload to S3 failed');
-    expect(await page.textContent('#error')).toContain(otherOrigin);
+    const error = await textOf(page, '#error');
+    expect(error).toContain('Upload to S3 failed');
+    expect(error).toContain(otherOrigin);
+    expect(error).toContain(`Open the page at ${stack.pageUrl}`);
+    await page.close();
+  });
+
+  it('does not warn about the origin when the page is opened at localhost', async () => {
+    const page = await browser.newPage();
+    await openPage(page, stack.pageUrl);
+    expect(await page.$('#origin-warning')).not.toBeNull();
+    expect(await page.isHidden('#origin-warning')).toBe(true);
+    await page.close();
+  });
+
+  it("shows each illustration's key and size, and a download link that S3 serves", async () => {
+    const user = 'browser-erin';
+    await seedSubjectImage(bucket, user);
+    const page = await browser.newPage();
+    await signIn(page, stack.pageUrl, user);
+    await page.click('#generate');
+    await expect.poll(() => listedCount(page), SLOW).toBe(1);
+    const {
+      items: [listed],
+    } = await callApi<IllustrationPage>(stack.apiUrl, user, 'GET', '/illustrations/memory');
+
+    const item = page.locator('#illustrations li').first();
+    expect(await item.locator('.key').textContent()).toBe(listed!.key);
+    const size = item.locator('data.size');
+    expect(await size.getAttribute('value')).toBe(String(listed!.sizeBytes));
+    expect(await size.textContent()).toMatch(/^\d+(\.\d)? (bytes|KiB|MiB)$/);
+    const link = item.getByRole('link', { name: /^Download/ });
+    const href = await link.getAttribute('href');
+    expect(href).toContain(listed!.key);
+    const download = await fetch(href!);
+    expect(download.status).toBe(200);
+    expect(download.headers.get('content-type')).toBe('image/png');
+    expect((await download.arrayBuffer()).byteLength).toBe(listed!.sizeBytes);
+    await page.close();
+  });
+
+  it("deletes the user's data once confirmed, says what it deleted and clears the images and the list", async () => {
+    const user = 'browser-finn';
+    const page = await browser.newPage();
+    await signIn(page, stack.pageUrl, user);
+    await page.setInputFiles('#subject-file', SUBJECT_PNG);
+    await page.click('#upload-subject');
+    await expect.poll(() => imageLoaded(page, '#subject-preview'), SLOW).toBe(true);
+    await page.click('#generate');
+    await expect.poll(() => listedCount(page), SLOW).toBe(1);
+    page.once('dialog', (dialog) => void dialog.accept());
+
+    await page.click('#delete-data');
+
+    await expect.poll(() => textOf(page, '#status'), SLOW).toContain('Deleted 2 objects');
+    expect(await textOf(page, '#status')).toContain(user);
+    expect(await listedCount(page)).toBe(0);
+    expect(await page.isVisible('#illustrations-empty')).toBe(true);
+    expect(await page.isHidden('#subject-preview')).toBe(true);
+    expect(await textOf(page, '#subject-caption')).toBe('No subject image yet.');
+    expect(await bucket.objectExists(bucket.getSubjectKey(user))).toBe(false);
+    const after = await callApi<IllustrationPage>(
+      stack.apiUrl,
+      user,
+      'GET',
+      '/illustrations/memory',
+    );
+    expect(after.items).toEqual([]);
     await page.close();
   });
 
