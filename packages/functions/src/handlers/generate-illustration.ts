@@ -1,4 +1,5 @@
 import {
+  type CallOptions,
   DEFAULT_PRESIGN_EXPIRES_IN_SECONDS,
   type GeneratedKind,
   IMAGE_EXTENSION,
@@ -15,10 +16,14 @@ import { generateRequestSchema, kindPathSchema } from '../schemas.ts';
 import type { GenerateIllustrationResponse } from '../types/api.ts';
 import type { IllustrationGenConfig } from '../types/illustration-gen.ts';
 
-async function pickStubKey(stubImageName: string | undefined, outputKey: string): Promise<string> {
+async function pickStubKey(
+  stubImageName: string | undefined,
+  outputKey: string,
+  call: CallOptions,
+): Promise<string> {
   if (stubImageName !== undefined) {
     const key = s3Client.getStubKey(stubImageName);
-    if (await s3Client.findObject(key)) return key;
+    if (await s3Client.findObject(key, call)) return key;
     throw new HttpError(
       500,
       'StubImageMissing',
@@ -26,7 +31,7 @@ async function pickStubKey(stubImageName: string | undefined, outputKey: string)
     );
   }
   const stubs: string[] = [];
-  for await (const object of s3Client.listKeys(s3Client.getAreaPrefix('stubs'))) {
+  for await (const object of s3Client.listKeys(s3Client.getAreaPrefix('stubs'), call)) {
     if (object.key.endsWith(IMAGE_EXTENSION)) stubs.push(object.key);
   }
   if (stubs.length > 0) {
@@ -42,8 +47,13 @@ async function pickStubKey(stubImageName: string | undefined, outputKey: string)
 }
 
 /** Copies a stub image to a new generated key (stub mode: local and dev). */
-async function generateFromStub(config: IllustrationGenConfig, outputKey: string): Promise<string> {
-  await s3Client.copyObject(await pickStubKey(config.stubImageName, outputKey), outputKey);
+async function generateFromStub(
+  config: IllustrationGenConfig,
+  outputKey: string,
+  call: CallOptions,
+): Promise<string> {
+  const stubKey = await pickStubKey(config.stubImageName, outputKey, call);
+  await s3Client.copyObject(stubKey, outputKey, call);
   return outputKey;
 }
 
@@ -52,8 +62,8 @@ async function generateFromStub(config: IllustrationGenConfig, outputKey: string
  * it (the fixed `.png` key may hold a JPEG or WebP). A HEAD: s3:GetObject, which the route has.
  * @throws HttpError 400 UnsupportedContentType when it is not an image type uploads accept.
  */
-async function subjectImageContentType(subjectKey: string): Promise<string> {
-  const stored = (await s3Client.headObject(subjectKey)).contentType;
+async function subjectImageContentType(subjectKey: string, call: CallOptions): Promise<string> {
+  const stored = (await s3Client.headObject(subjectKey, call)).contentType;
   const contentType = stored?.split(';')[0]?.trim().toLowerCase() ?? '';
   if (!s3Client.isAllowedContentType(contentType)) {
     throw new HttpError(
@@ -70,9 +80,17 @@ async function subjectImageContentType(subjectKey: string): Promise<string> {
  * generation leaves no illustration behind (the service may have written it before failing).
  * Best effort: a failure to delete is logged, and the original error is the one answered.
  */
-async function deleteUnansweredOutput(outputKey: string, log: RequestLogger): Promise<void> {
+async function deleteUnansweredOutput(
+  outputKey: string,
+  log: RequestLogger,
+  context: Context,
+): Promise<void> {
+  // Within half the reserve, so that the answer still goes out before Lambda's own timeout.
+  const remainingMs = context.getRemainingTimeInMillis() - LAMBDA_TIME_RESERVE_MS / 2;
   try {
-    await s3Client.deleteObject(outputKey);
+    await s3Client.deleteObject(outputKey, {
+      abortSignal: AbortSignal.timeout(Math.max(1, remainingMs)),
+    });
   } catch (error) {
     log.warn('Could not delete the output key of a failed illustration', {
       key: outputKey,
@@ -94,12 +112,17 @@ async function generateWithService(
     readonly context: Context;
     /** Called just before the request is sent: from then on `outputKey` may be written. */
     readonly onSend: () => void;
+    readonly call: CallOptions;
   },
 ): Promise<string> {
   const bucket = s3Client.getBucketName();
   const outputPrefix = s3Client.keys.generatedUserPrefix(request.kind, request.userId);
-  const contentType = await subjectImageContentType(request.subjectKey);
-  const subjectImageBase64 = await s3Client.getObjectAsBase64(bucket, request.subjectKey);
+  const contentType = await subjectImageContentType(request.subjectKey, request.call);
+  const subjectImageBase64 = await s3Client.getObjectAsBase64(
+    bucket,
+    request.subjectKey,
+    request.call,
+  );
   // Answer with a 504 before Lambda itself times out.
   const remainingMs = request.context.getRemainingTimeInMillis() - LAMBDA_TIME_RESERVE_MS;
   const timeoutMs = Math.max(1, Math.min(config.timeoutMs, remainingMs));
@@ -137,8 +160,9 @@ async function describeIllustration(
   key: string,
   kind: GeneratedKind,
   source: IllustrationGenConfig['mode'],
+  call: CallOptions,
 ): Promise<GenerateIllustrationResponse> {
-  const object = await s3Client.findObject(key);
+  const object = await s3Client.findObject(key, call);
   if (!object) {
     throw new IllustrationGenError(
       'BadResponse',
@@ -176,8 +200,15 @@ export const handler = createRouteHandler({
   body: generateRequestSchema,
   async handle({ userId, path: { kind }, body, requestId, context, log }) {
     const config = loadIllustrationGenConfig();
+    // One deadline for every storage call of the request, so that a slow S3 answers 504
+    // StorageTimeout before Lambda (and API Gateway) give up.
+    const call: CallOptions = {
+      abortSignal: AbortSignal.timeout(
+        Math.max(1, context.getRemainingTimeInMillis() - LAMBDA_TIME_RESERVE_MS),
+      ),
+    };
     const subjectKey = s3Client.getSubjectKey(userId);
-    if (!(await s3Client.findObject(subjectKey))) {
+    if (!(await s3Client.findObject(subjectKey, call))) {
       throw new HttpError(
         404,
         'SubjectImageNotFound',
@@ -190,7 +221,7 @@ export const handler = createRouteHandler({
     try {
       const key =
         config.mode === 'stub' || config.url === undefined
-          ? await generateFromStub(config, outputKey)
+          ? await generateFromStub(config, outputKey, call)
           : await generateWithService(
               { ...config, url: config.url },
               {
@@ -204,13 +235,14 @@ export const handler = createRouteHandler({
                 onSend: () => {
                   sent = true;
                 },
+                call,
               },
             );
-      const response = await describeIllustration(key, kind, config.mode);
+      const response = await describeIllustration(key, kind, config.mode, call);
       log.info('Illustration generated', { key, source: config.mode });
       return { statusCode: 201, body: response };
     } catch (error) {
-      if (sent) await deleteUnansweredOutput(outputKey, log);
+      if (sent) await deleteUnansweredOutput(outputKey, log, context);
       throw error;
     }
   },

@@ -330,7 +330,9 @@ describe('POST /illustrations/{kind} with the illustration-gen service', () => {
 
         expect(result.statusCode).toBe(502);
         expect(result.json.error.code).toBe('IllustrationServiceFailed');
-        expect(deleteObject).toHaveBeenCalledWith(outputKeyOf(before));
+        expect(deleteObject).toHaveBeenCalledWith(outputKeyOf(before), {
+          abortSignal: expect.any(AbortSignal),
+        });
         const warning = fixture
           .logs()
           .entries.find(
