@@ -50,6 +50,28 @@ function boxOf(page: Page, selector: string): Promise<Box> {
   });
 }
 
+/**
+ * Records every text the element shows from now on, however briefly; the returned function
+ * reads the record.
+ */
+async function recordTexts(page: Page, selector: string): Promise<() => Promise<string[]>> {
+  await page.$eval(selector, (element) => {
+    const texts: string[] = [];
+    (element as HTMLElement & { shownTexts?: string[] }).shownTexts = texts;
+    // From the records, not the element: a text replaced within one task is still seen.
+    new MutationObserver((records) => {
+      for (const record of records) {
+        if (record.type === 'characterData') texts.push(record.target.textContent ?? '');
+        record.addedNodes.forEach((node) => texts.push(node.textContent ?? ''));
+      }
+    }).observe(element, { childList: true, characterData: true, subtree: true });
+  });
+  return () =>
+    page.$eval(selector, (element) => [
+      ...((element as HTMLElement & { shownTexts?: string[] }).shownTexts ?? []),
+    ]);
+}
+
 // What the page itself does does not depend on the S3 server, so these run on the default
 // engine; browser.test.ts runs what S3 answers (CORS, signatures, downloads, deletion) on both.
 describe('the local page in headless Chromium', () => {
@@ -95,6 +117,7 @@ describe('the local page in headless Chromium', () => {
   it('refuses a user id the dev server refuses, and then says no one is signed in', async () => {
     const page = await browser.newPage();
     await signIn(page, stack.pageUrl, 'browser-gus');
+    const shown = await recordTexts(page, '#signed-in-as');
 
     await page.fill('#user-id', 'a/b');
     await page.click('#sign-in button[type="submit"]');
@@ -102,6 +125,8 @@ describe('the local page in headless Chromium', () => {
     await expect.poll(() => textOf(page, '#error')).toContain('"a/b"');
     expect(await textOf(page, '#error')).toContain('401');
     expect(await textOf(page, '#signed-in-as')).toBe('Not signed in');
+    // Not even while the server was asked.
+    expect(await shown()).not.toContain('Signed in as a/b');
     expect(await isDisabled(page, '#generate')).toBe(true);
     await page.close();
   });
@@ -127,6 +152,25 @@ describe('the local page in headless Chromium', () => {
       expect(button.top, target).toBeGreaterThanOrEqual(input.bottom);
       expect(Math.abs(button.left - input.left), target).toBeLessThan(1);
     }
+    await page.close();
+  });
+
+  it('names every control, so a screen reader and a test find it by its label', async () => {
+    const page = await browser.newPage();
+    await signIn(page, stack.pageUrl, 'browser-ivo');
+    const named = [
+      ['#user-id', page.getByRole('textbox', { name: 'User id', exact: true })],
+      ['#subject-file', page.getByLabel('Subject image file (PNG, JPEG or WebP)')],
+      ['#upload-subject', page.getByRole('button', { name: 'Upload subject image' })],
+      ['#avatar-file', page.getByLabel('Avatar file (PNG, JPEG or WebP)')],
+      ['#upload-avatar', page.getByRole('button', { name: 'Upload avatar' })],
+      ['#kind', page.getByRole('combobox', { name: 'Kind' })],
+      ['#prompt', page.getByRole('textbox', { name: 'Prompt (optional)' })],
+      ['#generate', page.getByRole('button', { name: 'Generate illustration' })],
+      ['#delete-data', page.getByRole('button', { name: 'Delete my data' })],
+    ] as const;
+    for (const [id, control] of named)
+      expect(await control.getAttribute('id', { timeout: 5_000 }), id).toBe(id.slice(1));
     await page.close();
   });
 
