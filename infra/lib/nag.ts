@@ -1,4 +1,12 @@
-import { type App, Stack, type Stage, Validations } from 'aws-cdk-lib';
+import {
+  type App,
+  type IPolicyValidationContext,
+  type IPolicyValidationPlugin,
+  type PolicyValidationPluginReport,
+  Stack,
+  type Stage,
+  Validations,
+} from 'aws-cdk-lib';
 import { AwsSolutionsChecks, type NagPack, ServerlessChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 
@@ -33,6 +41,29 @@ export function acknowledgeRule(scope: IConstruct, ruleId: string, reason: strin
  * acknowledgement of its findings as `<name>::<rule>`.
  */
 export const CFN_GUARD_PLUGIN_NAME = 'cdk-validator-cfnguard';
+
+/**
+ * `plugin` with every finding it reports marked an error. cdk-validator-cfnguard reports findings
+ * without a severity, and once any of its findings is acknowledged CDK recomputes the report's
+ * outcome from severities alone, so the ones left would no longer fail synth.
+ * ```ts
+ * Validations.of(app).addPlugins(failOnEveryFinding(new CfnGuardValidator()));
+ * ```
+ */
+export function failOnEveryFinding(plugin: IPolicyValidationPlugin): IPolicyValidationPlugin {
+  return {
+    name: plugin.name,
+    version: plugin.version,
+    ruleIds: plugin.ruleIds,
+    validate(context: IPolicyValidationContext): PolicyValidationPluginReport {
+      const report = plugin.validate(context);
+      return {
+        ...report,
+        violations: report.violations.map((v) => ({ ...v, severity: v.severity ?? 'error' })),
+      };
+    },
+  };
+}
 
 /**
  * The Control Tower proactive controls (cfn-guard rules) this app meets only by acknowledgement,

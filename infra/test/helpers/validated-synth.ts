@@ -11,7 +11,7 @@ import {
   type EnvironmentName,
   type EnvironmentStacks,
 } from '../../lib/index.ts';
-import { CFN_GUARD_PLUGIN_NAME } from '../../lib/nag.ts';
+import { CFN_GUARD_PLUGIN_NAME, failOnEveryFinding } from '../../lib/nag.ts';
 import { CDK_JSON_CONTEXT, SKIP_BUNDLING, type SplitValues, splitValues } from './app.ts';
 
 /** Every opt-in switch on somewhere, so that each construct meets every validator. */
@@ -82,6 +82,8 @@ export interface ValidationFinding {
 /** One plugin's part of the validation report. */
 export interface PluginReport {
   readonly pluginName: string;
+  /** `failure` when a finding is left that fails synth. */
+  readonly conclusion: 'success' | 'failure';
   readonly violations: readonly ValidationFinding[];
   readonly suppressedViolations?: readonly ValidationFinding[];
 }
@@ -122,7 +124,8 @@ export function synthValidatedApp(
     // Findings go to the report only, for the tests to read, instead of a thrown error.
     context: { ...CDK_JSON_CONTEXT, ...SKIP_BUNDLING, ...REPORT_ONLY, ...context },
   });
-  if (options.cfnGuard) Validations.of(app).addPlugins(new CfnGuardValidator());
+  // As bin/autobio-storage.ts registers it.
+  if (options.cfnGuard) Validations.of(app).addPlugins(failOnEveryFinding(new CfnGuardValidator()));
   const stacks = buildStorageApp(app, { processEnv: {}, nag: false, settings });
   options.extend?.(app);
   app.synth();

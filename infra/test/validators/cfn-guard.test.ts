@@ -63,12 +63,13 @@ describe.each(Object.keys(APP_VARIANTS) as AppVariant[])(
       expect(summary(findingsIn(synth, environment))).toEqual([]);
     });
 
-    it('flag a log group that no construct acknowledged', () => {
+    it('flag a log group that no construct acknowledged, and fail synth for it', () => {
       const synth = synths.get(variant) as ValidatedSynth;
       const canary = synth.app.node.findChild(CANARY_STACK);
+      const report = cfnGuardReport(synth);
 
-      const flagged = cfnGuardReport(synth)
-        .violations.filter((f) => findingIsUnder(f, canary))
+      const flagged = report.violations
+        .filter((f) => findingIsUnder(f, canary))
         .map((f) => f.ruleName);
 
       expect(flagged).toEqual(
@@ -77,6 +78,7 @@ describe.each(Object.keys(APP_VARIANTS) as AppVariant[])(
           GUARD_RULES['CT.CLOUDWATCH.PR.3'],
         ]),
       );
+      expect(report.conclusion).toBe('failure');
     });
 
     it('give a reason for every finding they acknowledge', () => {
