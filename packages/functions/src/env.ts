@@ -5,6 +5,7 @@ import {
   readHttpUrl,
   readOptional,
 } from '@autobio/s3-storage';
+import { redactUrl } from '@autobio/s3-storage/redact';
 import {
   DEFAULT_ILLUSTRATION_GEN_TIMEOUT_MS,
   MAX_ILLUSTRATION_GEN_TIMEOUT_MS,
@@ -14,7 +15,15 @@ import type { IllustrationGenConfig, IllustrationGenMode } from './types/illustr
 const MODES: readonly IllustrationGenMode[] = ['stub', 'service'];
 
 function readUrl(env: Environment, name: string): string | undefined {
-  const url = readHttpUrl(env, name, 'https://illustration-gen.internal/generate');
+  let url: URL | undefined;
+  try {
+    url = readHttpUrl(env, name, 'https://illustration-gen.internal/generate');
+  } catch (error) {
+    // Its message repeats the value, password and all, and the route handler logs it (with
+    // its stack and causes): rebuilt from the redacted message, with no cause.
+    if (!(error instanceof ConfigurationError)) throw error;
+    throw new ConfigurationError(name, redactUrl(error.message.slice(`${name}: `.length)));
+  }
   if (url?.username || url?.password) {
     // fetch refuses such URLs, and the URL appears in logs.
     throw new ConfigurationError(

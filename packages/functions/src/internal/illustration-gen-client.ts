@@ -1,8 +1,27 @@
+import { redactUrl } from '@autobio/s3-storage/redact';
 import * as z from 'zod';
 import { IllustrationGenError } from '../errors.ts';
 import type { IllustrationGenRequest, IllustrationGenResponse } from '../types/illustration-gen.ts';
 
 const responseSchema = z.object({ s3Uri: z.string().min(1).max(2048) });
+
+/**
+ * `error` as the log may show it: fetch names the whole URL when it refuses one (credentials in
+ * it), and the route handler logs every cause's message and stack.
+ */
+function redactedError(error: unknown): unknown {
+  if (!(error instanceof Error)) return typeof error === 'string' ? redactUrl(error) : error;
+  const message = redactUrl(error.message);
+  const stack = error.stack === undefined ? undefined : redactUrl(error.stack);
+  if (message === error.message && stack === error.stack && error.cause === undefined) return error;
+  const copy = new Error(
+    message,
+    error.cause === undefined ? undefined : { cause: redactedError(error.cause) },
+  );
+  copy.name = error.name;
+  copy.stack = stack;
+  return copy;
+}
 
 function isTimeout(error: unknown): boolean {
   return error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
@@ -46,9 +65,9 @@ export async function requestIllustration(
     if (isTimeout(error)) throw timedOut(error);
     throw new IllustrationGenError(
       'Unreachable',
-      `The illustration-gen service at ${where} could not be reached: ${(error as Error).message}. ` +
+      `The illustration-gen service at ${where} could not be reached: ${redactUrl((error as Error).message)}. ` +
         'Check ILLUSTRATION_GEN_URL and that the service runs.',
-      { cause: error },
+      { cause: redactedError(error) },
     );
   }
   if (!response.ok) {

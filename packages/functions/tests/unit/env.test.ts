@@ -1,6 +1,7 @@
 import { ConfigurationError } from '@autobio/s3-storage';
 import { describe, expect, it } from 'vitest';
 import { loadIllustrationGenConfig } from '../../src/env.ts';
+import { describeError } from '../../src/internal/http.ts';
 
 describe('loadIllustrationGenConfig', () => {
   it('defaults to stub mode with a 25 s timeout when no URL is set', () => {
@@ -70,6 +71,27 @@ describe('loadIllustrationGenConfig', () => {
       expect((error as ConfigurationError).variable).toBe(variable);
     }
   });
+
+  it.each([
+    ['a space in its host', 'https://svc:hunter2@gen example.com/generate'],
+    ['a scheme that is not http(s)', 'ftp://svc:hunter2@gen.example.com/'],
+    ['no scheme', 'svc:hunter2@gen.example.com:8443'],
+  ])(
+    'never repeats the password of a malformed ILLUSTRATION_GEN_URL with %s, in its message, stack or causes',
+    (_, url) => {
+      let thrown: unknown;
+      try {
+        loadIllustrationGenConfig({ ILLUSTRATION_GEN_URL: url });
+      } catch (error) {
+        thrown = error;
+      }
+      expect(thrown).toBeInstanceOf(ConfigurationError);
+      expect((thrown as ConfigurationError).variable).toBe('ILLUSTRATION_GEN_URL');
+      expect((thrown as Error).message).toMatch(/is not an http\(s\) URL/);
+      // What the route handler logs of a failed request (internal/http.ts).
+      expect(JSON.stringify(describeError(thrown))).not.toContain('hunter2');
+    },
+  );
 
   it('never repeats a password from ILLUSTRATION_GEN_URL in its error', () => {
     expect(() =>
