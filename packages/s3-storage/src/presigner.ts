@@ -3,7 +3,6 @@ import { formatUrl } from '@aws-sdk/core/util';
 import { S3RequestPresigner } from '@aws-sdk/s3-request-presigner';
 import { getEndpointFromInstructions } from '@smithy/core/endpoints';
 import { extendedEncodeURIComponent, HttpRequest } from '@smithy/core/protocols';
-import { Sha256 } from './sha256.ts';
 
 /** What one presigned request signs. */
 export interface PresignRequest {
@@ -28,8 +27,8 @@ interface ResolvedEndpoint {
 const X_ID = { GET: 'GetObject', PUT: 'PutObject' } as const;
 
 /**
- * Presigns S3 GET and PUT URLs with one `S3RequestPresigner`, reused, on the bucket's endpoint
- * resolved once by the client's own endpoint rules. `getSignedUrl` does both for every URL (and
+ * Presigns S3 GET and PUT URLs with one `S3RequestPresigner`, reused, with the client's own
+ * credentials and hash, on the bucket's endpoint resolved once by the client's endpoint rules. `getSignedUrl` does both for every URL (and
  * runs a command through a cloned middleware stack); the URLs are the same bytes (the tests
  * compare them at a fixed date).
  */
@@ -84,7 +83,7 @@ export class Presigner {
         credentials: config.credentials,
         region: signingRegion,
         service: authScheme?.signingName ?? 's3',
-        sha256: Sha256,
+        sha256: config.sha256,
       }),
     };
   }

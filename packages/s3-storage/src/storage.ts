@@ -10,8 +10,12 @@ import {
   PutObjectCommand,
   type PutObjectCommandInput,
   S3Client,
+  type ServiceInputTypes,
+  type ServiceOutputTypes,
 } from '@aws-sdk/client-s3';
 import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
+import type { SmithyResolvedConfiguration } from '@smithy/core/client';
+import type { Command, HttpHandlerOptions } from '@smithy/types';
 import {
   DEFAULT_ALLOWED_CONTENT_TYPES,
   DEFAULT_CONNECTION_TIMEOUT_MS,
@@ -69,6 +73,8 @@ import type {
 const DEFAULT_PAGE_SIZE = 50;
 const MAX_PAGE_SIZE = 1000;
 const DELETE_BATCH_SIZE = 1000;
+
+type SendConfig = SmithyResolvedConfiguration<HttpHandlerOptions>;
 
 function completeConfig(partial: S3StorageOptions['config']): S3StorageConfig {
   if (partial === undefined) return loadConfigFromEnv();
@@ -386,17 +392,13 @@ export class S3Storage {
     this.keys.assertKeyInLayout(key);
     await this.send(
       key,
-      (abortSignal) =>
-        this.client.send(
-          new PutObjectCommand({
-            Bucket: this.config.bucketName,
-            Key: key,
-            Body: body,
-            ...(options.contentType ? { ContentType: options.contentType } : {}),
-            ...(options.metadata ? { Metadata: { ...options.metadata } } : {}),
-          }),
-          { abortSignal },
-        ),
+      new PutObjectCommand({
+        Bucket: this.config.bucketName,
+        Key: key,
+        Body: body,
+        ...(options.contentType ? { ContentType: options.contentType } : {}),
+        ...(options.metadata ? { Metadata: { ...options.metadata } } : {}),
+      }),
       options,
     );
   }
@@ -406,10 +408,7 @@ export class S3Storage {
     this.keys.assertKeyInLayout(key);
     const head = await this.send(
       key,
-      (abortSignal) =>
-        this.client.send(new HeadObjectCommand({ Bucket: this.config.bucketName, Key: key }), {
-          abortSignal,
-        }),
+      new HeadObjectCommand({ Bucket: this.config.bucketName, Key: key }),
       options,
     );
     return {
@@ -435,11 +434,7 @@ export class S3Storage {
     // Keys list in ascending order, so the key itself comes before any longer key it prefixes.
     const response = await this.send(
       key,
-      (abortSignal) =>
-        this.client.send(
-          new ListObjectsV2Command({ Bucket: this.config.bucketName, Prefix: key, MaxKeys: 1 }),
-          { abortSignal },
-        ),
+      new ListObjectsV2Command({ Bucket: this.config.bucketName, Prefix: key, MaxKeys: 1 }),
       options,
     );
     const first = response.Contents?.[0];
@@ -457,10 +452,7 @@ export class S3Storage {
     this.keys.assertKeyInLayout(key);
     await this.send(
       key,
-      (abortSignal) =>
-        this.client.send(new DeleteObjectCommand({ Bucket: this.config.bucketName, Key: key }), {
-          abortSignal,
-        }),
+      new DeleteObjectCommand({ Bucket: this.config.bucketName, Key: key }),
       options,
     );
   }
@@ -475,16 +467,12 @@ export class S3Storage {
     this.keys.assertKeyInLayout(destinationKey);
     await this.send(
       sourceKey,
-      (abortSignal) =>
-        this.client.send(
-          new CopyObjectCommand({
-            Bucket: this.config.bucketName,
-            Key: destinationKey,
-            CopySource: `${this.config.bucketName}/${encodeCopySourceKey(sourceKey)}`,
-            MetadataDirective: 'COPY',
-          }),
-          { abortSignal },
-        ),
+      new CopyObjectCommand({
+        Bucket: this.config.bucketName,
+        Key: destinationKey,
+        CopySource: `${this.config.bucketName}/${encodeCopySourceKey(sourceKey)}`,
+        MetadataDirective: 'COPY',
+      }),
       options,
     );
   }
@@ -499,16 +487,12 @@ export class S3Storage {
     do {
       const page = await this.send(
         prefix,
-        (abortSignal) =>
-          this.client.send(
-            new ListObjectsV2Command({
-              Bucket: this.config.bucketName,
-              Prefix: prefix,
-              MaxKeys: this.listPageSize,
-              ...(token ? { ContinuationToken: token } : {}),
-            }),
-            { abortSignal },
-          ),
+        new ListObjectsV2Command({
+          Bucket: this.config.bucketName,
+          Prefix: prefix,
+          MaxKeys: this.listPageSize,
+          ...(token ? { ContinuationToken: token } : {}),
+        }),
         options,
       );
       for (const object of page.Contents ?? []) {
@@ -715,17 +699,13 @@ export class S3Storage {
       do {
         const page = await this.send(
           prefix,
-          (abortSignal) =>
-            this.client.send(
-              new ListObjectVersionsCommand({
-                Bucket: this.config.bucketName,
-                Prefix: prefix,
-                MaxKeys: this.listPageSize,
-                ...(keyMarker ? { KeyMarker: keyMarker } : {}),
-                ...(versionIdMarker ? { VersionIdMarker: versionIdMarker } : {}),
-              }),
-              { abortSignal },
-            ),
+          new ListObjectVersionsCommand({
+            Bucket: this.config.bucketName,
+            Prefix: prefix,
+            MaxKeys: this.listPageSize,
+            ...(keyMarker ? { KeyMarker: keyMarker } : {}),
+            ...(versionIdMarker ? { VersionIdMarker: versionIdMarker } : {}),
+          }),
           options,
         );
         for (const entry of [...(page.Versions ?? []), ...(page.DeleteMarkers ?? [])]) {
@@ -760,14 +740,10 @@ export class S3Storage {
       const batch = objects.slice(start, start + DELETE_BATCH_SIZE);
       const result = await this.send(
         batch[0]?.Key,
-        (abortSignal) =>
-          this.client.send(
-            new DeleteObjectsCommand({
-              Bucket: this.config.bucketName,
-              Delete: { Objects: batch, Quiet: true },
-            }),
-            { abortSignal },
-          ),
+        new DeleteObjectsCommand({
+          Bucket: this.config.bucketName,
+          Delete: { Objects: batch, Quiet: true },
+        }),
         options,
       );
       refused.push(...(result.Errors ?? []));
@@ -776,17 +752,17 @@ export class S3Storage {
   }
 
   /**
-   * Runs one SDK call under the call's deadline (and the caller's signal) and turns its failure
+   * Sends one command under the call's deadline (and the caller's signal) and turns its failure
    * into the package's typed error.
    */
-  private send<Output>(
+  private send<Input extends ServiceInputTypes, Output extends ServiceOutputTypes>(
     key: string | undefined,
-    call: (abortSignal: AbortSignal) => Promise<Output>,
+    command: Command<ServiceInputTypes, Input, ServiceOutputTypes, Output, SendConfig>,
     options: CallOptions,
   ): Promise<Output> {
-    return withDeadline(this.deadlineMs, options.abortSignal, async (signal, passed) => {
+    return withDeadline(this.deadlineMs, options.abortSignal, async (abortSignal, passed) => {
       try {
-        return await call(signal);
+        return await this.client.send(command, { abortSignal });
       } catch (error) {
         throw translateS3Error(error, {
           bucket: this.config.bucketName,
