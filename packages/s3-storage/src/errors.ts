@@ -194,7 +194,7 @@ export class S3ThrottledError extends S3TransientError {
   public constructor(failure: RequestFailure & { readonly retryAfterSeconds: number }) {
     super(
       'Throttled',
-      `S3 is throttling requests for ${where(failure)}: it answered SlowDown ${tries(failure.attempts)}. ` +
+      `S3 is throttling requests for ${where(failure)}: it asked to slow down ${tries(failure.attempts)}. ` +
         `Retry after ${failure.retryAfterSeconds} s; if it keeps happening, lower the request rate on ` +
         'that prefix (S3 scales up per prefix over minutes) or raise S3_MAX_ATTEMPTS.',
       failure,
@@ -248,9 +248,8 @@ export class S3TimeoutError extends S3TransientError {
     super(
       'Timeout',
       `S3 did not answer in time for ${where(failure)}: ${failure.detail} (${tries(failure.attempts)}). ` +
-        "Check S3's health " +
-        'and the network to it; S3_REQUEST_TIMEOUT_MS, S3_CONNECTION_TIMEOUT_MS and ' +
-        'S3_MAX_ATTEMPTS set the limits.',
+        "Check S3's health and the network to it; S3_REQUEST_TIMEOUT_MS, S3_CONNECTION_TIMEOUT_MS " +
+        'and S3_MAX_ATTEMPTS set the limits.',
       failure,
     );
   }
