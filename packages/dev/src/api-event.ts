@@ -1,6 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import type { APIGatewayProxyEventV2WithJWTAuthorizer, Context } from 'aws-lambda';
+import type { RouteDefinition } from '@autobio/functions';
+import type {
+  APIGatewayProxyEventV2WithJWTAuthorizer,
+  APIGatewayProxyStructuredResultV2,
+  Context,
+} from 'aws-lambda';
+
+/** An API Gateway v2 event as the handlers take it. */
+export type ApiEvent = APIGatewayProxyEventV2WithJWTAuthorizer;
+
+/** What a handler answers. */
+export type ApiResult = APIGatewayProxyStructuredResultV2;
+
+type Handler = (event: ApiEvent, context: Context) => Promise<ApiResult>;
 
 /** What the dev server knows of a request once it matched a route. */
 export interface LocalRequest {
@@ -16,7 +29,7 @@ export interface LocalRequest {
 }
 
 /** An HTTP API payload 2.0 event, as API Gateway sends one after its JWT authorizer accepted the caller. */
-export function toApiEvent(local: LocalRequest): APIGatewayProxyEventV2WithJWTAuthorizer {
+export function toApiEvent(local: LocalRequest): ApiEvent {
   const now = new Date();
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(local.request.headers)) {
@@ -93,4 +106,25 @@ export function lambdaContext(
     fail: () => undefined,
     succeed: () => undefined,
   };
+}
+
+/**
+ * Runs `event` through the route's handler, imported from the same source file the Lambda
+ * bundles (by `import()`, cached by the module loader).
+ */
+export async function invokeHandler(
+  route: Pick<RouteDefinition, 'name' | 'entry' | 'handlerExport'>,
+  event: ApiEvent,
+): Promise<ApiResult> {
+  const module = (await import(route.entry)) as Record<string, Handler>;
+  const handler = module[route.handlerExport];
+  if (!handler) {
+    throw new TypeError(
+      `${route.entry} exports no ${route.handlerExport}: the route table and the file disagree.`,
+    );
+  }
+  return handler(
+    event,
+    lambdaContext(`autobio-local-${route.name}`, event.requestContext.requestId),
+  );
 }

@@ -4,8 +4,9 @@ import { DEV_TOKEN_PREFIX } from './constants.ts';
 /**
  * The user a local request is signed in as: `Authorization: Bearer dev-user:<userId>`, or
  * `undefined` when the header is missing or malformed, or when the id breaks the storage
- * package's rule for user ids (`assertKeySegment`). The server then answers 401
- * `{"message":"Unauthorized"}`, as API Gateway's JWT authorizer does.
+ * package's rule for user ids (`assertKeySegment`). The server then answers 401 in the API's
+ * error shape, naming the dev token; in AWS, API Gateway's JWT authorizer answers
+ * `{"message":"Unauthorized"}` instead.
  *
  * Node reads header bytes as Latin-1, as browsers' fetch sends them: a tab, or a byte
  * 0x80-0x9F (a C1 control character), arrives here and is refused; Node answers 400 to the

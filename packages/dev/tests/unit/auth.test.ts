@@ -1,7 +1,7 @@
-import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { devAuthorization, devUserFromAuthorization } from '../../src/auth.ts';
 import { type DevServer, startDevServer } from '../../src/server.ts';
+import { sendRaw } from '../helpers/raw-http.ts';
 
 describe('the local sign-in', () => {
   it('reads the user id of a dev token', () => {
@@ -47,33 +47,26 @@ describe('the dev server, given a dev token with a control character', () => {
   });
   afterAll(() => server.close());
 
-  /** Sends a request whose Authorization header holds `bytes` as they are, and reads the answer. */
-  function requestWithRawBytes(bytes: number[]): Promise<{ status: number; body: string }> {
+  it.each([
+    ['a C1 byte (0x85)', [0x85]],
+    ['a tab', [0x09]],
+  ])("answers 401 in the API's error shape, naming the dev token, to %s", async (_, bytes) => {
     const request = Buffer.concat([
       Buffer.from('GET /api/images/avatar HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n'),
       Buffer.from('Authorization: Bearer dev-user:a'),
       Buffer.from(bytes),
       Buffer.from('b\r\n\r\n'),
     ]);
-    return new Promise((resolve, reject) => {
-      const chunks: Buffer[] = [];
-      const socket = connect(server.port, '127.0.0.1', () => socket.write(request));
-      socket.on('data', (chunk: Buffer) => chunks.push(chunk));
-      socket.on('error', reject);
-      socket.on('end', () => {
-        const [head = '', body = ''] = Buffer.concat(chunks).toString('latin1').split('\r\n\r\n');
-        resolve({ status: Number(head.split(' ')[1]), body });
-      });
-    });
-  }
 
-  it.each([
-    ['a C1 byte (0x85)', [0x85]],
-    ['a tab', [0x09]],
-  ])('answers 401 {"message":"Unauthorized"}, as API Gateway does, to %s', async (_, bytes) => {
-    const { status, body } = await requestWithRawBytes(bytes);
+    const { status, body } = await sendRaw(server.port, request);
 
     expect(status).toBe(401);
-    expect(body).toContain('{"message":"Unauthorized"}');
+    expect(JSON.parse(body)).toEqual({
+      error: {
+        code: 'Unauthorized',
+        message: expect.stringContaining('Authorization: Bearer dev-user:<userId>'),
+        requestId: expect.any(String),
+      },
+    });
   });
 });
