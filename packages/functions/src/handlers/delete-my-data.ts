@@ -9,8 +9,8 @@ import type { DeleteMyDataResponse } from '../types/api.ts';
  */
 export const handler = createRouteHandler({
   route: 'delete-my-data',
-  async handle({ userId }) {
-    const deleted = await s3Client.deleteUserData(userId, { allVersions: true });
+  async handle({ userId, abortSignal }) {
+    const deleted = await s3Client.deleteUserData(userId, { allVersions: true, abortSignal });
     const body: DeleteMyDataResponse = {
       deleted,
       total: Object.values(deleted).reduce((sum, count) => sum + count, 0),

@@ -5,7 +5,7 @@ import type {
   Context,
 } from 'aws-lambda';
 import type { z } from 'zod';
-import { MAX_REQUEST_BODY_BYTES } from '../constants.ts';
+import { LAMBDA_TIME_RESERVE_MS, MAX_REQUEST_BODY_BYTES } from '../constants.ts';
 import { type ErrorDetail, HttpError } from '../errors.ts';
 import type { ErrorResponse } from '../types/api.ts';
 import type { RouteName } from '../types/routes.ts';
@@ -31,6 +31,12 @@ export interface ApiRequest<Body, Query, Path> {
   /** API Gateway's request id, also in every log line and error body. */
   readonly requestId: string;
   readonly context: Context;
+  /**
+   * Aborts when the Lambda's remaining time, less a reserve to answer, runs out: pass it to
+   * every storage call (`{ abortSignal }`), so the whole request ends inside API Gateway's 29 s
+   * with a 504 StorageTimeout rather than a gateway timeout.
+   */
+  readonly abortSignal: AbortSignal;
   /** This request's logger: its lines carry the route, the request id and the caller. */
   readonly log: RequestLogger;
 }
@@ -78,8 +84,12 @@ export function describeError(error: unknown, depth = 0): Record<string, unknown
   };
 }
 
-function json(statusCode: number, body: unknown): ApiResult {
-  return { statusCode, headers: { ...HEADERS }, body: JSON.stringify(body) };
+function json(
+  statusCode: number,
+  body: unknown,
+  headers: Readonly<Record<string, string>> = {},
+): ApiResult {
+  return { statusCode, headers: { ...HEADERS, ...headers }, body: JSON.stringify(body) };
 }
 
 function authenticate(event: ApiEvent): string {
@@ -214,6 +224,9 @@ export function createRouteHandler<Body = undefined, Query = undefined, Path = u
         body: check('body', options.body, parsedBody, problems),
         requestId,
         context,
+        abortSignal: AbortSignal.timeout(
+          Math.max(1, context.getRemainingTimeInMillis() - LAMBDA_TIME_RESERVE_MS),
+        ),
         log,
       };
       if (problems.length > 0) throw invalid(problems);
@@ -229,7 +242,7 @@ export function createRouteHandler<Body = undefined, Query = undefined, Path = u
           ...(mapped.details ? { details: mapped.details } : {}),
         },
       };
-      result = json(mapped.statusCode, body);
+      result = json(mapped.statusCode, body, mapped.headers);
       if (mapped.level === 'info') {
         log.info('Request refused', {
           statusCode: mapped.statusCode,

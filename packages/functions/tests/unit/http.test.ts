@@ -1,3 +1,4 @@
+import { S3ThrottledError, S3TimeoutError } from '@autobio/s3-storage';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { HttpError } from '../../src/errors.ts';
@@ -132,6 +133,49 @@ describe('createRouteHandler', () => {
     };
     expect(failure.error.message).toContain('hunter2');
     expect(failure.error.stack).toContain('http.test.ts');
+  });
+
+  it('answers S3 throttling with 503 and the Retry-After S3 asked for', async () => {
+    const throttled = createRouteHandler({
+      route: 'list-illustrations',
+      async handle() {
+        throw new S3ThrottledError({ bucket: 'b', key: 'k', attempts: 3, retryAfterSeconds: 7 });
+      },
+    });
+    const result = await invoke(throttled, {
+      method: 'GET',
+      route: '/illustrations/{kind}',
+      sub: 'user-1',
+    });
+    expect(result.statusCode).toBe(503);
+    expect(result.headers['retry-after']).toBe('7');
+    expect(result.json.error.code).toBe('StorageBusy');
+  });
+
+  it("gives the route a signal that aborts before the Lambda's time is up", async () => {
+    let seen: AbortSignal | undefined;
+    const waiting = createRouteHandler({
+      route: 'list-illustrations',
+      async handle(request) {
+        seen = request.abortSignal;
+        await new Promise((resolve, reject) => {
+          request.abortSignal.addEventListener('abort', () =>
+            reject(new S3TimeoutError({ bucket: 'b', key: 'k', attempts: 1, detail: 'aborted' })),
+          );
+          setTimeout(resolve, 5_000).unref();
+        });
+        return { statusCode: 200, body: {} };
+      },
+    });
+    const started = Date.now();
+    const result = await invoke(
+      waiting,
+      { method: 'GET', route: '/illustrations/{kind}', sub: 'user-1' },
+      lambdaContext(1_300),
+    );
+    expect(seen?.aborted).toBe(true);
+    expect(result.statusCode).toBe(504);
+    expect(Date.now() - started).toBeLessThan(1_300);
   });
 
   it('answers an HttpError with its own status and message', async () => {
