@@ -64,3 +64,26 @@ export function bucketStartError(error: unknown, bucket: string): DevStartError 
     },
   );
 }
+
+/**
+ * One line with the fix when the embedded S3 pnpm dev just started cannot be reached at the
+ * endpoint the handlers sign for: with --host or --public-host, that name must lead back to
+ * this machine.
+ * @returns `undefined` for errors that are not about reaching it.
+ */
+export function embeddedStartError(error: unknown, endpoint: string): DevStartError | undefined {
+  if (
+    !(error instanceof S3StorageError) ||
+    (error.code !== 'Network' && error.code !== 'Timeout')
+  ) {
+    return undefined;
+  }
+  const root = causes(error).at(-1) as { message?: unknown } | undefined;
+  const detail = typeof root?.message === 'string' ? root.message : error.code;
+  return new DevStartError(
+    `The embedded S3 cannot be reached at ${endpoint} (${detail}), the endpoint presigned URLs are ` +
+      'signed for: its host must name this machine. Pass --public-host with a name or address of ' +
+      'this machine that the browser reaches too, or leave out --host and --public-host.',
+    { cause: error },
+  );
+}

@@ -17,7 +17,7 @@ import {
   validateRegion,
 } from '@autobio/s3-storage';
 import type { S3ClientConfig } from '@aws-sdk/client-s3';
-import { bucketStartError } from './bucket-errors.ts';
+import { bucketStartError, embeddedStartError } from './bucket-errors.ts';
 import { type DevConfig, isLoopbackHost, isWildcardHost, resolveHosts, urlHost } from './config.ts';
 import { type LocalConnection, removeLocalConnection, writeLocalConnection } from './connection.ts';
 import { prepareDataDir } from './data-folder.ts';
@@ -290,7 +290,11 @@ export async function startLocalStack(
     try {
       seededStubs = await seedStubs(storage);
     } catch (error) {
-      throw (embedded ? undefined : bucketStartError(error, bucket)) ?? error;
+      throw (
+        (embeddedS3
+          ? embeddedStartError(error, embeddedS3.endpoint)
+          : bucketStartError(error, bucket)) ?? error
+      );
     }
 
     let connection: LocalConnection | undefined;
