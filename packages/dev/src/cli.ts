@@ -16,7 +16,8 @@ Environment (also read from ${ENV_FILE_NAME} at the repo's root; the environment
   DEV_PORT, DEV_S3_PORT    ports of the page/API and of the embedded S3 (default 3000, 4569; 0: any free)
   DEV_DATA_DIR             the embedded S3's folder, with the lock and connection files (default .local-s3)
   DEV_S3                   s3rver (default) or versitygw (pnpm s3:install first)
-  DEV_HOST, DEV_PUBLIC_HOST as --host and --public-host
+  DEV_HOST                 as --host
+  DEV_PUBLIC_HOST          as --public-host
   DEV_WATCH=1              as --watch
   DEV_ILLUSTRATION_GEN     fake: the fake illustration-gen service; fake-foreign-bucket: one that
                            answers images in another bucket (generate answers 502 ForeignBucket)
@@ -155,7 +156,8 @@ export function createDevProgram(): Command {
     .description(
       "The storage system on this machine: an embedded S3, the API's handlers and a page to try it.",
     )
-    .showHelpAfterError();
+    .showHelpAfterError()
+    .addHelpText('after', ENVIRONMENT_HELP);
   program
     .command('start', { isDefault: true })
     .description('start the local stack (the default command)')

@@ -88,6 +88,7 @@ export const DEV_ENVIRONMENT_VARIABLES = [
   'DEV_WATCH',
   'DEV_ILLUSTRATION_GEN',
   'DEV_LOG_REQUESTS',
+  'DEV_ENV_FILE',
 ] as const;
 
 /** The repo's root folder, where `.env.local` and the default data folder are. */
