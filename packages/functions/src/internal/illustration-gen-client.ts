@@ -2,6 +2,7 @@ import { redactUrl } from '@autobio/s3-storage/redact';
 import * as z from 'zod';
 import { IllustrationGenError } from '../errors.ts';
 import type { IllustrationGenRequest, IllustrationGenResponse } from '../types/illustration-gen.ts';
+import { jsonWithBase64Field } from './json-body.ts';
 
 const responseSchema = z.object({ s3Uri: z.string().min(1).max(2048) });
 
@@ -49,15 +50,19 @@ export async function requestIllustration(
     );
   let response: Response;
   let text: string;
+  const json = jsonWithBase64Field(request, 'subjectImageBase64');
   try {
     response = await fetch(url, {
       method: 'POST',
       headers: {
         'content-type': 'application/json',
+        'content-length': String(json.contentLengthBytes),
         accept: 'application/json',
         'x-request-id': options.requestId,
       },
-      body: JSON.stringify(request),
+      body: json.body,
+      // A stream body is sent as it is read (fetch requires saying so).
+      duplex: 'half',
       signal,
     });
     text = await response.text();
