@@ -88,3 +88,90 @@ export function loadIllustrationGenConfig(env: Environment = process.env): Illus
   }
   return { mode, url, timeoutMs: readTimeout(env), stubImageName: readStubName(env) };
 }
+
+/** The variables that turn CloudFront URLs on, with what each holds: all three or none. */
+export const CDN_ENVIRONMENT_VARIABLES = {
+  CDN_DOMAIN_NAME: {
+    description: "The distribution's domain, such as d111111abcdef8.cloudfront.net.",
+    default: '- none: download URLs are S3 presigned URLs',
+  },
+  CDN_KEY_PAIR_ID: {
+    description: "The id of the CloudFront public key URLs are signed for (the key group's key).",
+    default: '- none: required with CDN_DOMAIN_NAME',
+  },
+  CDN_PRIVATE_KEY_SECRET_ID: {
+    description: 'The Secrets Manager secret (name or ARN) holding the private key, as PEM.',
+    default: '- none: required with CDN_DOMAIN_NAME',
+  },
+} as const satisfies Record<string, { readonly description: string; readonly default: string }>;
+
+/** Where CloudFront URLs point and how they are signed. */
+export interface CdnConfig {
+  /** The distribution's domain (a host name, no scheme). */
+  readonly domainName: string;
+  /** The CloudFront public key id, sent as `Key-Pair-Id`. */
+  readonly keyPairId: string;
+  /** The Secrets Manager secret id of the private key PEM. */
+  readonly privateKeySecretId: string;
+}
+
+const CDN_EXAMPLES: Record<keyof typeof CDN_ENVIRONMENT_VARIABLES, string> = {
+  CDN_DOMAIN_NAME: 'd111111abcdef8.cloudfront.net',
+  CDN_KEY_PAIR_ID: 'K2JCJMDEHXQW5F',
+  CDN_PRIVATE_KEY_SECRET_ID: 'autobio/prod/cdn-private-key',
+};
+
+const CDN_CHECKS: Record<
+  keyof typeof CDN_ENVIRONMENT_VARIABLES,
+  { readonly pattern: RegExp; readonly mustBe: string }
+> = {
+  CDN_DOMAIN_NAME: {
+    pattern: /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i,
+    mustBe: 'a host name alone, with no scheme, port or path',
+  },
+  CDN_KEY_PAIR_ID: {
+    pattern: /^[A-Z0-9]{1,128}$/,
+    mustBe: 'a CloudFront public key id (capital letters and digits)',
+  },
+  CDN_PRIVATE_KEY_SECRET_ID: {
+    // Secrets Manager's characters for names, plus the colons of an ARN.
+    pattern: /^[\w/+=.@:-]{1,2048}$/,
+    mustBe: 'a Secrets Manager secret name or ARN',
+  },
+};
+
+/**
+ * Reads the CloudFront URL settings of the routes that serve generated illustrations:
+ * `undefined` when none of the three variables is set (the routes answer S3 presigned URLs).
+ * @throws ConfigurationError when only some are set, or one is malformed.
+ */
+export function loadCdnConfig(env: Environment = process.env): CdnConfig | undefined {
+  const names = Object.keys(CDN_ENVIRONMENT_VARIABLES) as (keyof typeof CDN_EXAMPLES)[];
+  const values = Object.fromEntries(names.map((name) => [name, readOptional(env, name)]));
+  const missing = names.filter((name) => values[name] === undefined);
+  if (missing.length === names.length) return undefined;
+  const [unset] = missing;
+  if (unset !== undefined) {
+    throw new ConfigurationError(
+      unset,
+      `is not set, but ${names.filter((n) => !missing.includes(n)).join(' and ')} ` +
+        `${missing.length === 2 ? 'is' : 'are'} set: CloudFront URLs need all of ` +
+        `${names.join(', ')}. Set it, for example ${unset}=${CDN_EXAMPLES[unset]}, or unset ` +
+        'them all to answer S3 presigned URLs.',
+    );
+  }
+  for (const name of names) {
+    const value = values[name] as string;
+    if (!CDN_CHECKS[name].pattern.test(value)) {
+      throw new ConfigurationError(
+        name,
+        `must be ${CDN_CHECKS[name].mustBe}, got "${value}". Use one such as ${CDN_EXAMPLES[name]}.`,
+      );
+    }
+  }
+  return {
+    domainName: (values.CDN_DOMAIN_NAME as string).toLowerCase(),
+    keyPairId: values.CDN_KEY_PAIR_ID as string,
+    privateKeySecretId: values.CDN_PRIVATE_KEY_SECRET_ID as string,
+  };
+}

@@ -1,7 +1,9 @@
 import { fileURLToPath } from 'node:url';
 import { ENVIRONMENT_VARIABLES, GENERATED_KINDS, type StorageArea } from '@autobio/s3-storage';
 import { ROUTE_NAMES } from './constants.ts';
+import { CDN_ENVIRONMENT_VARIABLES } from './env.ts';
 import type {
+  CdnUse,
   EnvironmentVariableName,
   HttpMethod,
   RouteDefinition,
@@ -27,7 +29,11 @@ function route(
   description: string,
   storage: readonly StorageGrant[],
   extraEnvironment: readonly EnvironmentVariableName[] = [],
+  cdn?: CdnUse,
 ): RouteDefinition {
+  const cdnEnvironment = cdn
+    ? (Object.keys(CDN_ENVIRONMENT_VARIABLES) as EnvironmentVariableName[])
+    : [];
   return {
     name,
     method,
@@ -37,8 +43,14 @@ function route(
     handlerExport: 'handler',
     description,
     storage,
-    environment: [...ENVIRONMENT_VARIABLES, ...LOGGER_ENVIRONMENT, ...extraEnvironment],
+    environment: [
+      ...ENVIRONMENT_VARIABLES,
+      ...LOGGER_ENVIRONMENT,
+      ...extraEnvironment,
+      ...cdnEnvironment,
+    ],
     requiredEnvironment: ['S3_BUCKET_NAME'],
+    ...(cdn ? { cdn } : {}),
   };
 }
 
@@ -86,6 +98,9 @@ export const ROUTES: readonly RouteDefinition[] = [
     '/illustrations/{kind}',
     "Lists the caller's generated illustrations of a kind, newest first, with download URLs.",
     grant(GENERATED_AREAS, ['s3:ListBucket', 's3:GetObject']),
+    [],
+    // With the CDN its URLs are CloudFront's: the function itself only lists.
+    { storage: grant(GENERATED_AREAS, ['s3:ListBucket']) },
   ),
   route(
     'generate-illustration',

@@ -5,7 +5,9 @@ import {
   s3Client,
 } from '@autobio/s3-storage';
 import { DEFAULT_LIST_LIMIT } from '../constants.ts';
+import { loadCdnConfig } from '../env.ts';
 import { HttpError } from '../errors.ts';
+import { cdnUrlSigner } from '../internal/cdn-urls.ts';
 import { type ApiHandler, createRouteHandler } from '../internal/http.ts';
 import { kindPathSchema, listQuerySchema } from '../schemas.ts';
 import type { IllustrationItem, IllustrationListResponse } from '../types/api.ts';
@@ -40,7 +42,10 @@ function assertOwnCursor(cursor: string, userId: string, kind: GeneratedKind): v
   if (!parsed || parsed.userId !== userId || parsed.kind !== kind) throw invalidCursor();
 }
 
-/** Builds the handler of `GET /illustrations/{kind}` (the bench builds a second on `getSignedUrl`). */
+/**
+ * Builds the handler of `GET /illustrations/{kind}` (the bench builds a second on `getSignedUrl`).
+ * With the `CDN_*` variables set, the URLs are CloudFront signed URLs instead (`cdn-urls.ts`).
+ */
 export function createListIllustrationsHandler(options: ListIllustrationsOptions = {}): ApiHandler {
   const presign: PresignDownloadUrl =
     options.presignDownloadUrl ??
@@ -51,6 +56,11 @@ export function createListIllustrationsHandler(options: ListIllustrationsOptions
     query: listQuerySchema,
     async handle({ userId, path: { kind }, query }) {
       if (query.cursor !== undefined) assertOwnCursor(query.cursor, userId, kind);
+      const cdn = loadCdnConfig();
+      // Read beside the listing (after a cold start the key comes from Secrets Manager); caught
+      // here so that a failed listing leaves no unhandled rejection behind.
+      const cdnSigner = cdn ? cdnUrlSigner(cdn) : undefined;
+      cdnSigner?.catch(() => {});
       let page: Awaited<ReturnType<typeof s3Client.listGeneratedIllustrations>>;
       try {
         page = await s3Client.listGeneratedIllustrations(userId, kind, {
@@ -64,18 +74,20 @@ export function createListIllustrationsHandler(options: ListIllustrationsOptions
         }
         throw error;
       }
-      const signingDate = new Date();
-      const expiresAt = new Date(
-        signingDate.getTime() + DEFAULT_PRESIGN_EXPIRES_IN_SECONDS * 1000,
-      ).toISOString();
+      // Whole seconds: S3's X-Amz-Date and CloudFront's Expires have none, so expiresAt is
+      // exactly when either URL stops working.
+      const signingDate = new Date(Math.floor(Date.now() / 1000) * 1000);
+      const expiry = new Date(signingDate.getTime() + DEFAULT_PRESIGN_EXPIRES_IN_SECONDS * 1000);
+      const expiresAt = expiry.toISOString();
       const signing = { expiresInSeconds: DEFAULT_PRESIGN_EXPIRES_IN_SECONDS, signingDate };
+      const signCdnUrl = await cdnSigner;
       const items: IllustrationItem[] = await Promise.all(
         page.items.map(async (item) => ({
           key: item.key,
           kind: item.kind,
           createdAt: item.createdAt.toISOString(),
           sizeBytes: item.sizeBytes,
-          url: await presign(item.key, signing),
+          url: signCdnUrl ? signCdnUrl(item.key, expiry) : await presign(item.key, signing),
           expiresAt,
         })),
       );

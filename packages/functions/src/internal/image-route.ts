@@ -13,7 +13,10 @@ const NAMES: Record<UploadTarget, { readonly code: string; readonly what: string
   avatar: { code: 'AvatarNotFound', what: 'avatar' },
 };
 
-/** The handler of `GET /images/{target}`: a presigned download URL, or 404 when there is no image. */
+/**
+ * The handler of `GET /images/{target}`: a presigned download URL, or 404 when there is no image.
+ * Always an S3 URL: the CDN serves the generated area only, not subjects or avatars.
+ */
 export function createImageHandler(target: UploadTarget, route: RouteName): ApiHandler {
   return createRouteHandler({
     route,

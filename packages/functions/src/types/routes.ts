@@ -1,5 +1,6 @@
 import type { ENVIRONMENT_VARIABLES, StorageArea } from '@autobio/s3-storage';
 import type { FUNCTION_ENVIRONMENT_VARIABLES, ROUTE_NAMES } from '../constants.ts';
+import type { CDN_ENVIRONMENT_VARIABLES } from '../env.ts';
 
 /** The name of a route, which is also its handler's file name under `src/handlers/`. */
 export type RouteName = (typeof ROUTE_NAMES)[number];
@@ -30,7 +31,21 @@ export interface StorageGrant {
 /** An environment variable a handler reads. */
 export type EnvironmentVariableName =
   | (typeof ENVIRONMENT_VARIABLES)[number]
-  | keyof typeof FUNCTION_ENVIRONMENT_VARIABLES;
+  | keyof typeof FUNCTION_ENVIRONMENT_VARIABLES
+  | keyof typeof CDN_ENVIRONMENT_VARIABLES;
+
+/**
+ * What a route that answers CloudFront URLs for generated illustrations needs once the
+ * environment has the CDN: the `CDN_*` variables, `secretsmanager:GetSecretValue` on the signing
+ * key's secret, and these grants in place of {@link RouteDefinition.storage}.
+ */
+export interface CdnUse {
+  /**
+   * The storage grants with the CDN on: its URLs are then CloudFront's, which reads the bucket
+   * through origin access control, so the role needs no `s3:GetObject` for them.
+   */
+  readonly storage: readonly StorageGrant[];
+}
 
 /** One route of the HTTP API and the Lambda function that serves it. */
 export interface RouteDefinition {
@@ -53,4 +68,10 @@ export interface RouteDefinition {
   readonly environment: readonly EnvironmentVariableName[];
   /** The route's variables that must be set for it to work in every mode. */
   readonly requiredEnvironment: readonly EnvironmentVariableName[];
+  /**
+   * Set when the handler answers CloudFront signed URLs once the `CDN_*` variables are set
+   * (it reads them, see `environment`).
+   * @default - the route answers S3 presigned URLs only
+   */
+  readonly cdn?: CdnUse;
 }

@@ -8,12 +8,17 @@ import { handler as getAvatarImage } from '../../src/handlers/get-avatar-image.t
 import { handler as getSubjectImage } from '../../src/handlers/get-subject-image.ts';
 import { handler as listIllustrations } from '../../src/handlers/list-illustrations.ts';
 import { ROUTES } from '../../src/routes.ts';
-import type { RouteName } from '../../src/types/routes.ts';
+import type { RouteDefinition, RouteName } from '../../src/types/routes.ts';
+import { newCdnKeyPair } from '../helpers/cloudfront-verify.ts';
 import { invoke } from '../helpers/events.ts';
 import {
   type FakeIllustrationGen,
   startFakeIllustrationGen,
 } from '../helpers/fake-illustration-gen.ts';
+import {
+  type FakeSecretsManager,
+  startFakeSecretsManager,
+} from '../helpers/fake-secrets-manager.ts';
 import { fakePng } from '../helpers/images.ts';
 import { useLocalStorage } from '../helpers/local-storage.ts';
 import {
@@ -30,12 +35,15 @@ const fixture = useLocalStorage({
   },
 });
 let service: FakeIllustrationGen;
+let secrets: FakeSecretsManager;
 beforeAll(async () => {
   service = await startFakeIllustrationGen(fixture.storage());
+  secrets = await startFakeSecretsManager();
 });
 afterAll(async () => {
   await service.close();
   await proxy.close();
+  await secrets.close();
 });
 
 /** The most specific area of the layout that holds a key or listing prefix. */
@@ -174,6 +182,36 @@ const UNOBSERVABLE_LOCALLY: Partial<Record<RouteName, readonly string[]>> = {
   'delete-my-data': ['s3:DeleteObjectVersion'],
 };
 
+const CDN_DOMAIN = 'd111111abcdef8.cloudfront.net';
+
+/** With the CDN on: each CDN route's requests; its URLs are CloudFront's, fetched by no role. */
+const cdnScenarios: Partial<Record<RouteName, (user: string) => Promise<void>>> = {
+  'list-illustrations': async (user) => {
+    for (const kind of ['memory', 'subject'] as const) {
+      await seed(defaultKeyLayout.generatedKey(kind, user));
+      const page = await invoke(listIllustrations, {
+        method: 'GET',
+        route: '/illustrations/{kind}',
+        sub: user,
+        pathParameters: { kind },
+      });
+      expect(page.json.items).toHaveLength(1);
+      for (const item of page.json.items) expect(new URL(item.url).host).toBe(CDN_DOMAIN);
+    }
+  },
+};
+
+const granted = (grants: RouteDefinition['storage'], unobservable: readonly string[] = []) =>
+  [
+    ...new Set(
+      grants.flatMap((grant) =>
+        grant.actions
+          .filter((action) => !unobservable.includes(action))
+          .map((action) => `${grant.area} ${action}`),
+      ),
+    ),
+  ].sort();
+
 describe('the route table grants each handler exactly what it uses', () => {
   for (const route of ROUTES) {
     it(`${route.name}: every S3 action it (and its presigned URLs) needs, and no other`, async () => {
@@ -183,17 +221,36 @@ describe('the route table grants each handler exactly what it uses', () => {
       await scenarios[route.name](user);
 
       const used = pairs(proxy.take());
-      const unobservable = UNOBSERVABLE_LOCALLY[route.name] ?? [];
-      const granted = [
-        ...new Set(
-          route.storage.flatMap((grant) =>
-            grant.actions
-              .filter((action) => !unobservable.includes(action))
-              .map((action) => `${grant.area} ${action}`),
-          ),
-        ),
-      ].sort();
-      expect(used).toEqual(granted);
+      expect(used).toEqual(granted(route.storage, UNOBSERVABLE_LOCALLY[route.name]));
+    });
+  }
+});
+
+describe('with the CDN on, the route table grants each CDN route exactly what it uses', () => {
+  for (const route of ROUTES.filter((candidate) => candidate.cdn)) {
+    it(`${route.name}: its cdn.storage S3 actions, and the one secret of its signing key`, async () => {
+      const secretId = `autobio/test/${route.name}-key`;
+      secrets.put(secretId, newCdnKeyPair().privateKeyPem);
+      vi.stubEnv('CDN_DOMAIN_NAME', CDN_DOMAIN);
+      vi.stubEnv('CDN_KEY_PAIR_ID', 'K2JCJMDEHXQW5F');
+      vi.stubEnv('CDN_PRIVATE_KEY_SECRET_ID', secretId);
+      vi.stubEnv('AWS_ENDPOINT_URL_SECRETS_MANAGER', secrets.endpoint);
+      vi.stubEnv('AWS_REGION', 'us-east-1');
+      vi.stubEnv('AWS_ACCESS_KEY_ID', 'AKIDFUNCTIONROLE');
+      vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'function-role-secret');
+      const scenario = cdnScenarios[route.name];
+      if (!scenario)
+        throw new Error(`${route.name} has cdn in the route table but no CDN scenario here`);
+      const user = fixture.newUser();
+      proxy.take();
+      secrets.take();
+
+      await scenario(user);
+
+      expect(pairs(proxy.take())).toEqual(granted(route.cdn?.storage ?? []));
+      expect(secrets.take().map((request) => `${request.target} ${request.secretId}`)).toEqual([
+        `secretsmanager.GetSecretValue ${secretId}`,
+      ]);
     });
   }
 });

@@ -99,6 +99,24 @@ describe('ROUTES', () => {
     for (const name of generation) expect(FUNCTION_ENVIRONMENT_VARIABLES).toHaveProperty(name);
   });
 
+  it('lets only the list route answer CloudFront URLs, reading the CDN variables, and only list with the CDN on', () => {
+    const cdnVariables = ['CDN_DOMAIN_NAME', 'CDN_KEY_PAIR_ID', 'CDN_PRIVATE_KEY_SECRET_ID'];
+    expect(ROUTES.filter((route) => route.cdn).map((route) => route.name)).toEqual([
+      'list-illustrations',
+    ]);
+    for (const route of ROUTES) {
+      for (const name of cdnVariables) {
+        expect(route.environment.includes(name as never), `${route.name} ${name}`).toBe(
+          route.cdn !== undefined,
+        );
+      }
+    }
+    expect(getRoute('list-illustrations').cdn?.storage).toEqual([
+      { area: 'generated/memory', actions: ['s3:ListBucket'] },
+      { area: 'generated/subject', actions: ['s3:ListBucket'] },
+    ]);
+  });
+
   it('throws when asked for a route that does not exist, naming the known ones', () => {
     expect(() => getRoute('nope' as never)).toThrow(
       /Unknown route "nope": use one of create-subject-upload/,
