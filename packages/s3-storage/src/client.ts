@@ -1,30 +1,32 @@
+import { ON_FIRST_USE } from './context.ts';
 import { S3Storage } from './storage.ts';
 
-let instance: S3Storage | undefined;
+/** The process-wide storage: reads the environment on its first call, and again after reset. */
+class EnvironmentS3Storage extends S3Storage {
+  public constructor() {
+    super(ON_FIRST_USE);
+  }
 
-/** The process-wide storage client, created from the environment on first use. */
-export function getS3Storage(): S3Storage {
-  instance ??= new S3Storage();
-  return instance;
+  public reset(): void {
+    this.forget();
+  }
 }
 
-/** Forgets the process-wide client so the next use reads the environment again (tests). */
-export function resetS3Storage(): void {
-  instance = undefined;
-}
+const instance = new EnvironmentS3Storage();
 
 /**
  * The singleton of the spec: `s3Client.getBucketName()`, `s3Client.generatePresignedUploadUrl(...)`.
  * Importing it reads nothing; the first method call reads and validates the environment, so
  * a missing `S3_BUCKET_NAME` surfaces as a ConfigurationError at that call, not at import.
  */
-export const s3Client: S3Storage = new Proxy({} as S3Storage, {
-  get(_target, property) {
-    const storage = getS3Storage();
-    const value = Reflect.get(storage, property, storage);
-    return typeof value === 'function' ? value.bind(storage) : value;
-  },
-  has(_target, property) {
-    return Reflect.has(getS3Storage(), property);
-  },
-});
+export const s3Client: S3Storage = instance;
+
+/** The process-wide storage client, `s3Client`. */
+export function getS3Storage(): S3Storage {
+  return instance;
+}
+
+/** Forgets the process-wide client's configuration so the next use reads the environment again (tests). */
+export function resetS3Storage(): void {
+  instance.reset();
+}

@@ -1,18 +1,22 @@
-export { getS3Storage, resetS3Storage, s3Client } from './client.ts';
-export * from './constants.ts';
+export { resetS3Storage, s3Client } from './client.ts';
+export {
+  DEFAULT_ALLOWED_CONTENT_TYPES,
+  DEFAULT_PREFIXES,
+  DEFAULT_PRESIGN_EXPIRES_IN_SECONDS,
+  DEFAULT_REGION,
+  GENERATED_KINDS,
+  IMAGE_EXTENSION,
+} from './constants.ts';
 export { type BucketCorsRule, browserCorsRules } from './cors.ts';
 export {
   type AwsClientConfigOptions,
   type ClientSettings,
-  detectRuntime,
   ENVIRONMENT_VARIABLES,
   type Environment,
   getAwsClientConfig,
-  loadClientSettingsFromEnv,
   loadConfigFromEnv,
   readHttpUrl,
   readOptional,
-  readRequired,
   validateBucketName,
   validateRegion,
 } from './env.ts';
@@ -21,11 +25,11 @@ export {
   assertKeySegment,
   assertPrefix,
   defaultKeyLayout,
-  isGeneratedKind,
   KeyLayout,
   STORAGE_AREAS,
 } from './key-layout.ts';
-export { createS3Storage, parseS3Uri, S3Storage } from './storage.ts';
+export { parseS3Uri } from './s3-uri.ts';
+export { createS3Storage, S3Storage } from './storage.ts';
 export { bucketRegionFromError, translateS3Error } from './translate-error.ts';
 export type * from './types/config.ts';
 export type * from './types/key-layout.ts';

@@ -1,7 +1,9 @@
 import { GetObjectCommand, type GetObjectCommandOutput, type S3Client } from '@aws-sdk/client-s3';
-import { withAttempts } from './deadline.ts';
-import { ObjectTooLargeError, type S3StorageError } from './errors.ts';
+import { assertReadSize, type StorageContext } from './context.ts';
+import { withAttempts, withDeadline } from './deadline.ts';
+import { ForeignBucketError, ObjectTooLargeError, type S3StorageError } from './errors.ts';
 import { type ErrorContext, translateS3Error } from './translate-error.ts';
+import type { ReadObjectOptions } from './types/storage.ts';
 
 /** One object read: where, within which limits, under which deadline. */
 export interface ReadRequest {
@@ -107,4 +109,37 @@ export async function readObject(request: ReadRequest): Promise<Buffer> {
       }
     }
   }
+}
+
+/** The object at `key` of this environment's bucket, read whole under the call's deadline. */
+export async function readObjectAsBase64(
+  storage: StorageContext,
+  bucketName: string,
+  key: string,
+  options: ReadObjectOptions,
+): Promise<string> {
+  const { config } = storage;
+  if (bucketName !== config.bucketName) {
+    throw new ForeignBucketError(
+      `s3://${bucketName}/${key}`,
+      config.bucketName,
+      `is in bucket "${bucketName}", not this environment's bucket "${config.bucketName}"`,
+    );
+  }
+  storage.keys.assertKeyInLayout(key);
+  const maxSizeBytes =
+    options.maxSizeBytes === undefined
+      ? config.maxReadSizeBytes
+      : assertReadSize('maxSizeBytes', options.maxSizeBytes);
+  const bytes = await withDeadline(storage.deadlineMs, options.abortSignal, (signal, passed) =>
+    readObject({
+      client: storage.client,
+      context: { bucket: config.bucketName, key, region: config.region },
+      maxAttempts: config.maxAttempts,
+      maxSizeBytes,
+      signal,
+      passed,
+    }),
+  );
+  return bytes.toString('base64');
 }

@@ -7,7 +7,8 @@ import {
   InvalidArgumentError,
   InvalidKeyError,
 } from '../../src/errors.ts';
-import { createS3Storage, parseS3Uri } from '../../src/storage.ts';
+import { parseS3Uri } from '../../src/s3-uri.ts';
+import { createS3Storage, S3Storage } from '../../src/storage.ts';
 import { offlineConfig, SIGNING_DATE } from '../helpers/storage.ts';
 
 const storage = createS3Storage({ config: offlineConfig({ maxUploadSizeBytes: 1000 }) });
@@ -177,10 +178,27 @@ describe('the s3Client singleton', () => {
     );
   });
 
+  it('is an S3Storage, without reading the environment to be one', () => {
+    vi.stubEnv('S3_BUCKET_NAME', '');
+    resetS3Storage();
+    expect(s3Client).toBeInstanceOf(S3Storage);
+    expect(getS3Storage()).toBe(s3Client);
+    expect(() => s3Client.getBucketName()).toThrow(ConfigurationError);
+  });
+
+  it('reads the environment again after a reset', () => {
+    vi.stubEnv('S3_BUCKET_NAME', 'auto-bio-dev');
+    expect(s3Client.getBucketName()).toBe('auto-bio-dev');
+    vi.stubEnv('S3_BUCKET_NAME', 'auto-bio-prod');
+    resetS3Storage();
+    expect(s3Client.getBucketName()).toBe('auto-bio-prod');
+  });
+
   it('builds keys with the prefixes of the environment', () => {
     vi.stubEnv('S3_BUCKET_NAME', 'auto-bio-dev');
     vi.stubEnv('S3_SUBJECT_PREFIX', 'lora-refs/');
     expect(s3Client.getSubjectKey('u')).toBe('lora-refs/u.png');
+    expect(s3Client.keys.subjectKey('u')).toBe('lora-refs/u.png');
   });
 });
 

@@ -1,0 +1,155 @@
+import {
+  DeleteObjectsCommand,
+  type DeleteObjectsCommandOutput,
+  ListObjectVersionsCommand,
+  type ObjectIdentifier,
+} from '@aws-sdk/client-s3';
+import { type StorageContext, send } from './context.ts';
+import { DeletionIncompleteError, S3RequestError } from './errors.ts';
+import { listKeys } from './listing.ts';
+import { findObject } from './objects.ts';
+import { translateS3Error } from './translate-error.ts';
+import type { GeneratedKind } from './types/key-layout.ts';
+import type { CallOptions, DeleteUserDataOptions } from './types/storage.ts';
+
+const DELETE_BATCH_SIZE = 1000;
+
+type Refused = NonNullable<DeleteObjectsCommandOutput['Errors']>;
+
+/** The current objects under `prefix` (or at exactly that key). */
+async function listObjectsToDelete(
+  context: StorageContext,
+  prefix: string,
+  exact: boolean,
+  options: CallOptions,
+): Promise<ObjectIdentifier[]> {
+  if (exact) return (await findObject(context, prefix, options)) ? [{ Key: prefix }] : [];
+  const objects: ObjectIdentifier[] = [];
+  for await (const object of listKeys(context, prefix, options)) objects.push({ Key: object.key });
+  return objects;
+}
+
+/**
+ * Every version and delete marker under `prefix` (or of exactly that key); none on a store
+ * without versioning (the embedded server answers 405).
+ */
+async function listVersionsOrObjects(
+  context: StorageContext,
+  prefix: string,
+  exact: boolean,
+  options: CallOptions,
+): Promise<ObjectIdentifier[]> {
+  const found: ObjectIdentifier[] = [];
+  // A listing may name an entry again on the next page (versitygw can repeat the one a page
+  // ended on), and a batch that names a version twice fails on the second.
+  const seen = new Set<string>();
+  let keyMarker: string | undefined;
+  let versionIdMarker: string | undefined;
+  try {
+    do {
+      const page = await send(
+        context,
+        prefix,
+        new ListObjectVersionsCommand({
+          Bucket: context.config.bucketName,
+          Prefix: prefix,
+          MaxKeys: context.listPageSize,
+          ...(keyMarker ? { KeyMarker: keyMarker } : {}),
+          ...(versionIdMarker ? { VersionIdMarker: versionIdMarker } : {}),
+        }),
+        options,
+      );
+      for (const entry of [...(page.Versions ?? []), ...(page.DeleteMarkers ?? [])]) {
+        const id = `${entry.Key}\n${entry.VersionId ?? ''}`;
+        if (entry.Key && (!exact || entry.Key === prefix) && !seen.has(id)) {
+          seen.add(id);
+          found.push({
+            Key: entry.Key,
+            ...(entry.VersionId ? { VersionId: entry.VersionId } : {}),
+          });
+        }
+      }
+      keyMarker = page.IsTruncated ? page.NextKeyMarker : undefined;
+      versionIdMarker = page.IsTruncated ? page.NextVersionIdMarker : undefined;
+    } while (keyMarker);
+  } catch (error) {
+    // No versioning on this store: its current objects, already deleted, were all there was.
+    const status = error instanceof S3RequestError ? error.httpStatusCode : undefined;
+    if (status === 405 || status === 501) return [];
+    throw error;
+  }
+  return found;
+}
+
+/** Deletes the objects in batches; returns the entries S3 refused to delete. */
+async function deleteKeys(
+  context: StorageContext,
+  objects: readonly ObjectIdentifier[],
+  options: CallOptions,
+): Promise<Refused> {
+  const refused: Refused = [];
+  for (let start = 0; start < objects.length; start += DELETE_BATCH_SIZE) {
+    const batch = objects.slice(start, start + DELETE_BATCH_SIZE);
+    const result = await send(
+      context,
+      batch[0]?.Key,
+      new DeleteObjectsCommand({
+        Bucket: context.config.bucketName,
+        Delete: { Objects: batch, Quiet: true },
+      }),
+      options,
+    );
+    refused.push(...(result.Errors ?? []));
+  }
+  return refused;
+}
+
+/**
+ * The current objects are deleted first without a version id, so a replica bucket receives
+ * delete markers (its noncurrent versions then expire by its lifecycle).
+ */
+export async function deleteUserData(
+  context: StorageContext,
+  userId: string,
+  options: DeleteUserDataOptions,
+): Promise<Record<'subjects' | 'avatars' | `generated/${GeneratedKind}`, number>> {
+  const { bucketName, region } = context.config;
+  const userKeys = context.keys.userKeys(userId);
+  const targets = {
+    subjects: { prefix: userKeys.subject, exact: true },
+    avatars: { prefix: userKeys.avatar, exact: true },
+    'generated/memory': { prefix: userKeys.generated.memory, exact: false },
+    'generated/subject': { prefix: userKeys.generated.subject, exact: false },
+  } as const;
+  const counts = { subjects: 0, avatars: 0, 'generated/memory': 0, 'generated/subject': 0 };
+  const refused: Refused = [];
+  for (const [area, { prefix, exact }] of Object.entries(targets) as [
+    keyof typeof targets,
+    { prefix: string; exact: boolean },
+  ][]) {
+    // Current objects first, without a version id: S3 writes delete markers, which
+    // replication carries to a replica bucket (version-specific deletes never replicate).
+    const current = await listObjectsToDelete(context, prefix, exact, options);
+    refused.push(...(await deleteKeys(context, current, options)));
+    const versions = options.allVersions
+      ? await listVersionsOrObjects(context, prefix, exact, options)
+      : [];
+    refused.push(...(await deleteKeys(context, versions, options)));
+    counts[area] = new Set([...current, ...versions].map((o) => o.Key)).size;
+  }
+  if (refused.length > 0) {
+    const first = refused[0]!;
+    throw new DeletionIncompleteError(
+      bucketName,
+      refused.map((e) => (e.VersionId ? `${e.Key}?versionId=${e.VersionId}` : `${e.Key}`)),
+      `S3 refused to delete them (${first.Code ?? 'an error'} for ${first.Key}: ${first.Message ?? 'no message'})`,
+      {
+        cause: translateS3Error(
+          Object.assign(new Error(first.Message ?? 'delete refused'), { name: first.Code }),
+          { bucket: bucketName, key: first.Key, region },
+        ),
+      },
+    );
+  }
+  return counts;
+}
