@@ -84,7 +84,8 @@ export async function acquireDataLock(dataDir: string): Promise<DataLock> {
         holder.pid,
         `Another pnpm dev (pid ${holder.pid}, started ${holder.startedAt}) runs on the data folder ${dataDir}. ` +
           `Stop it first (Ctrl-C in its terminal, or kill ${holder.pid}), or give this one a folder and ` +
-          `ports of its own: DEV_DATA_DIR=${dataDir}-2 DEV_PORT=3001 DEV_S3_PORT=4570 pnpm dev.`,
+          `ports of its own: DEV_DATA_DIR=${dataDir}-2 DEV_PORT=3001 DEV_S3_PORT=4570 pnpm dev. ` +
+          `If pid ${holder.pid} is no pnpm dev (a pid reused after a crash), delete ${path}.`,
       );
     }
     // Stale: its process is gone (killed, or the machine restarted).

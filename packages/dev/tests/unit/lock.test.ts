@@ -35,7 +35,8 @@ describe('the lock of a data folder', () => {
       await expect(taking).rejects.toThrow(
         `Another pnpm dev (pid ${other.pid}, started 2026-01-01T00:00:00.000Z) runs on the data folder ${dataDir}. ` +
           `Stop it first (Ctrl-C in its terminal, or kill ${other.pid}), or give this one a folder and ports of its own: ` +
-          `DEV_DATA_DIR=${dataDir}-2 DEV_PORT=3001 DEV_S3_PORT=4570 pnpm dev.`,
+          `DEV_DATA_DIR=${dataDir}-2 DEV_PORT=3001 DEV_S3_PORT=4570 pnpm dev. If pid ${other.pid} is ` +
+          `no pnpm dev (a pid reused after a crash), delete ${join(dataDir, 'dev.lock')}.`,
       );
     } finally {
       other.kill();
