@@ -62,7 +62,7 @@ async function recordTexts(page: Page, selector: string): Promise<() => Promise<
     new MutationObserver((records) => {
       for (const record of records) {
         if (record.type === 'characterData') texts.push(record.target.textContent ?? '');
-        record.addedNodes.forEach((node) => texts.push(node.textContent ?? ''));
+        for (const node of Array.from(record.addedNodes)) texts.push(node.textContent ?? '');
       }
     }).observe(element, { childList: true, characterData: true, subtree: true });
   });
