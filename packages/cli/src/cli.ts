@@ -6,8 +6,10 @@ import {
   STORAGE_AREAS,
   InvalidArgumentError as StorageArgumentError,
 } from '@autobio/s3-storage';
+import { redactUrl } from '@autobio/s3-storage/redact';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { createMigrationTarget } from './clients.ts';
+import { resolveConnection } from './connection.ts';
 import {
   CLI_NAME,
   DEFAULT_CONCURRENCY,
@@ -21,12 +23,13 @@ import {
   EXIT_USAGE,
   MAX_CONCURRENCY,
 } from './constants.ts';
-import { CHECK_IDS, runDoctor } from './doctor.ts';
+import { CHECK_IDS, doctorExitCode, runDoctor } from './doctor.ts';
 import { formatDoctorReport } from './doctor-report.ts';
 import { CliError } from './errors.ts';
 import { runMigration } from './migrate.ts';
 import { formatMigrationReport } from './migrate-report.ts';
 import { createProgressListener } from './progress.ts';
+import type { ConnectionOptions } from './types/connection.ts';
 import type { CliContext } from './types/context.ts';
 import type { CheckId } from './types/doctor.ts';
 
@@ -54,6 +57,11 @@ function checkList(value: string): CheckId[] {
     );
   }
   return ids as CheckId[];
+}
+
+/** Collects the values of an option that may be given more than once. */
+function repeatable(value: string, previous: readonly string[] = []): string[] {
+  return [...previous, value];
 }
 
 function exitCodeOf(error: unknown): number {
@@ -88,6 +96,10 @@ const ENVIRONMENT_HELP = `
 Configuration is read from the environment, as the server reads it (S3_BUCKET_NAME is required;
 S3_ENDPOINT points at a local S3-compatible server):
 ${wrap(ENVIRONMENT_VARIABLES)}
+The options before or after the command win over them: --endpoint-url over S3_ENDPOINT, --region
+over S3_CLIENT_REGION, --profile over BACKEND_AWS_KEY/BACKEND_AWS_SECRET and AWS_PROFILE.
+--local takes the endpoint, bucket, region and keys of the pnpm dev that runs (from the
+connection settings it writes in its data folder, DEV_DATA_DIR or .local-s3/).
 
 Exit codes: 0 all good, 1 something failed, 2 bad usage or configuration, 130 interrupted.`;
 
@@ -96,16 +108,35 @@ Checks, in order:
 ${wrap(CHECK_IDS)}
 The probe object is written under <area prefix>_doctor/ and deleted even when a step fails.
 
+--s3-uri is checked as POST /illustrations/{kind} checks the service's answer: in this bucket,
+a generated key ({generated prefix}{memory|subject}/{userId}/{timestamp}-{uuid}.png), and stored.
+
+Exit codes: 0 no check failed, 1 a check failed (or warned, with --strict), 2 the configuration
+does not load (the config check fails) or the command line is wrong.
+
 Examples:
-  $ ${CLI_NAME} doctor
-  $ ${CLI_NAME} doctor --json --s3-uri s3://auto-bio-illustrations/generated/memory/u1/x.png
+  $ ${CLI_NAME} doctor --local                # the S3 of the pnpm dev that runs
+  $ ${CLI_NAME} doctor --endpoint-url http://127.0.0.1:4569
+  $ ${CLI_NAME} doctor --profile prod --region eu-west-1
+  $ ${CLI_NAME} doctor --json --s3-uri s3://auto-bio-illustrations/generated/memory/u1/0001714521600000-3b241101-e2bb-4255-8caf-4136c566a962.png
   $ ${CLI_NAME} doctor --warn-only versioning,region`;
 
 const MIGRATE_HELP = `
 --to takes an area of the key layout, resolved with the configured prefixes:
 ${wrap(STORAGE_AREAS)}
 or a key prefix inside the layout, ending in "/" (generated/memory/legacy/). Keys keep their
-path below the source prefix: s3://old/photos/a/b.png -> generated/a/b.png.
+path below the source prefix: s3://old/photos/u1/1714521600000-<uuid>.png with --to
+generated/memory -> generated/memory/u1/1714521600000-<uuid>.png.
+
+A key no route of the API reads (generated/u1/img-1.png: the app lists only
+generated/{kind}/{userId}/{timestamp}-{uuid}.png) is refused, not copied, with the --to (or
+--from) that would fit; --allow-unlisted copies such keys anyway, as an archive.
+
+--include and --exclude take globs, matched against the key below the source prefix
+(u1/a.png for s3://old/photos/u1/a.png with --from s3://old/photos), each as often as needed:
+a key is copied when it matches an --include (or none is given) and no --exclude. "*" matches
+within a folder, "**" across folders, "?" one character, [abc] and {png,webp} as in the shell;
+a glob without "/" matches the last segment at any depth ("*.png": every PNG).
 
 Objects already at the destination with the same size and ETag (or checksum) are skipped, so
 rerunning an interrupted migration copies only the rest. A different object at the destination
@@ -115,9 +146,11 @@ Copies are conditional on the destination being as listed (absent, or the listed
 The source is only read.
 
 Examples:
-  $ ${CLI_NAME} migrate --from s3://autobio-staging --to generated --dry-run
-  $ ${CLI_NAME} migrate --from s3://autobio-assets/stubs/ --to stubs --verify
-  $ ${CLI_NAME} migrate --from s3://old --to generated/memory/legacy/ --json > report.json`;
+  $ ${CLI_NAME} migrate --from s3://autobio-staging/illustrations --to generated --dry-run
+  $ ${CLI_NAME} migrate --from s3://autobio-assets/stubs/ --to stubs --include '*.png' --verify
+  $ ${CLI_NAME} migrate --local --from s3://autobio-legacy/memories --to generated/memory
+  $ ${CLI_NAME} migrate --from s3://old --to generated/legacy/ --allow-unlisted --exclude '**/tmp/**'
+  $ ${CLI_NAME} migrate --from s3://old --to generated --json > report.json`;
 
 /**
  * Runs the command line `argv` (without the node and script paths) and resolves with the exit
@@ -134,14 +167,33 @@ export async function runCli(argv: readonly string[], context: CliContext): Prom
     )
     .version(version)
     .exitOverride()
+    // Every line the CLI prints may hold an endpoint a user gave, password and all.
     .configureOutput({
-      writeOut: (text) => context.stdout.write(text),
-      writeErr: (text) => context.stderr.write(text),
+      writeOut: (text) => context.stdout.write(redactUrl(text)),
+      writeErr: (text) => context.stderr.write(redactUrl(text)),
       getOutHelpWidth: () => context.stdout.columns ?? 100,
       getErrHelpWidth: () => context.stderr.columns ?? 100,
     })
     .showHelpAfterError('(add --help for usage)')
+    .configureHelp({ showGlobalOptions: true })
+    .addOption(
+      new Option(
+        '--local',
+        'use the embedded S3 of the pnpm dev that runs: its endpoint, bucket, region and keys',
+      ).conflicts(['endpointUrl', 'region', 'profile']),
+    )
+    .option(
+      '--endpoint-url <url>',
+      'send requests to this S3-compatible endpoint (wins over S3_ENDPOINT)',
+    )
+    .option('--region <region>', "the bucket's region (wins over S3_CLIENT_REGION)")
+    .option(
+      '--profile <name>',
+      'use the credentials of this profile of the shared AWS config (wins over BACKEND_AWS_KEY and AWS_PROFILE)',
+    )
     .addHelpText('after', ENVIRONMENT_HELP);
+  const connectionOptions = (): ConnectionOptions => program.opts<ConnectionOptions>();
+  const write = (stream: CliContext['stdout'], text: string) => stream.write(redactUrl(text));
 
   program
     .command('doctor')
@@ -175,16 +227,19 @@ export async function runCli(argv: readonly string[], context: CliContext): Prom
         strict?: boolean;
       }) => {
         json = options.json === true;
-        const report = await runDoctor(context.env, {
+        const connection = await resolveConnection(context.env, connectionOptions());
+        const report = await runDoctor(connection.env, {
           probeArea: options.probeArea,
           ...(options.s3Uri !== undefined ? { s3Uri: options.s3Uri } : {}),
           ...(options.warnOnly ? { warnOnly: options.warnOnly } : {}),
           strict: options.strict === true,
+          connection: connection.context,
         });
-        context.stdout.write(
+        write(
+          context.stdout,
           json ? `${JSON.stringify(report, null, 2)}\n` : formatDoctorReport(report),
         );
-        exitCode = report.ok ? EXIT_OK : EXIT_FAILURE;
+        exitCode = doctorExitCode(report);
       },
     );
 
@@ -216,6 +271,20 @@ export async function runCli(argv: readonly string[], context: CliContext): Prom
     )
     .option('--page-size <n>', 'keys per listing page', wholeNumber(1, 1000), DEFAULT_PAGE_SIZE)
     .option('--from-region <region>', "the source bucket's region (default: asked of the bucket)")
+    .option(
+      '--include <glob>',
+      'copy only keys below the source prefix that match (repeatable; see below)',
+      repeatable,
+    )
+    .option(
+      '--exclude <glob>',
+      'leave out keys below the source prefix that match (repeatable)',
+      repeatable,
+    )
+    .option(
+      '--allow-unlisted',
+      'also copy keys no route of the API reads (an archive, such as generated/legacy/...); they are refused otherwise',
+    )
     .option('--json', 'print the report as JSON')
     .option('--no-progress', 'draw no progress bar (or lines, when not on a terminal)')
     .addHelpText('after', MIGRATE_HELP)
@@ -230,13 +299,18 @@ export async function runCli(argv: readonly string[], context: CliContext): Prom
         maxAttempts: number;
         pageSize: number;
         fromRegion?: string;
+        include?: string[];
+        exclude?: string[];
+        allowUnlisted?: boolean;
         json?: boolean;
         progress: boolean;
       }) => {
         json = options.json === true;
-        const target = createMigrationTarget(context.env, {
+        const connection = await resolveConnection(context.env, connectionOptions());
+        const target = createMigrationTarget(connection.env, {
           maxSockets: options.concurrency + DEFAULT_PART_CONCURRENCY,
           maxAttempts: options.maxAttempts,
+          connection: connection.context,
         });
         try {
           const report = await runMigration(target, {
@@ -248,10 +322,14 @@ export async function runCli(argv: readonly string[], context: CliContext): Prom
             concurrency: options.concurrency,
             pageSize: options.pageSize,
             ...(options.fromRegion !== undefined ? { fromRegion: options.fromRegion } : {}),
+            ...(options.include ? { include: options.include } : {}),
+            ...(options.exclude ? { exclude: options.exclude } : {}),
+            allowUnlisted: options.allowUnlisted === true,
             ...(options.progress ? { progress: createProgressListener(context.stderr) } : {}),
             ...(context.signal ? { signal: context.signal } : {}),
           });
-          context.stdout.write(
+          write(
+            context.stdout,
             json ? `${JSON.stringify(report, null, 2)}\n` : formatMigrationReport(report),
           );
           exitCode = report.interrupted ? EXIT_INTERRUPTED : report.ok ? EXIT_OK : EXIT_FAILURE;
@@ -267,10 +345,11 @@ export async function runCli(argv: readonly string[], context: CliContext): Prom
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
     const message = error instanceof Error ? error.message : String(error);
-    context.stderr.write(`error: ${message}\n`);
+    write(context.stderr, `error: ${message}\n`);
     if (json) {
       const { name, code } = error as { name?: string; code?: string };
-      context.stdout.write(
+      write(
+        context.stdout,
         `${JSON.stringify({ ok: false, error: { name, code, message } }, null, 2)}\n`,
       );
     }

@@ -5,6 +5,7 @@ import {
   bucketRegionFromError,
   createS3Storage,
   type Environment,
+  IMAGE_EXTENSION,
   loadConfigFromEnv,
   parseS3Uri,
   RegionMismatchError,
@@ -14,16 +15,28 @@ import {
   type StorageArea,
   translateS3Error,
 } from '@autobio/s3-storage';
+import { redactUrl } from '@autobio/s3-storage/redact';
 import {
   DeleteObjectCommand,
   GetBucketLocationCommand,
   GetBucketVersioningCommand,
   HeadBucketCommand,
+  ListObjectsV2Command,
   PutObjectCommand,
-  type S3Client,
+  S3Client,
 } from '@aws-sdk/client-s3';
-import { CREDENTIALS_TIMEOUT_MS, DEFAULT_PROBE_AREA, DOCTOR_SCRATCH_FOLDER } from './constants.ts';
+import { storageClientConfig } from './clients.ts';
+import {
+  CREDENTIALS_TIMEOUT_MS,
+  DEFAULT_PROBE_AREA,
+  DOCTOR_SCRATCH_FOLDER,
+  EXIT_FAILURE,
+  EXIT_OK,
+  EXIT_USAGE,
+} from './constants.ts';
 import { InvalidOptionError } from './errors.ts';
+import { unreachableFix } from './local-fixes.ts';
+import type { ConnectionContext } from './types/connection.ts';
 import type {
   CheckId,
   CheckResult,
@@ -122,6 +135,29 @@ export function classifyCredentials(
   return 'default-chain';
 }
 
+/**
+ * S3's codes for credentials it refuses whoever asks and whatever for: every later request fails
+ * the same way. versitygw says XAdminUserNotFound for a key it does not know.
+ */
+const UNKNOWN_KEY_CODES = new Set(['InvalidAccessKeyId', 'XAdminUserNotFound']);
+const CREDENTIAL_CODES = new Set([
+  ...UNKNOWN_KEY_CODES,
+  'SignatureDoesNotMatch',
+  'ExpiredToken',
+  'TokenRefreshRequired',
+  'InvalidToken',
+]);
+
+/** What the bucket check found, which decides what the later checks can do. */
+type BucketState = 'ok' | 'missing' | 'denied' | 'redirected' | 'unreachable' | 'credentials';
+
+/** Why the bucket checks after `bucket` cannot run, or `undefined` when they can. */
+const SKIP_REASONS: Partial<Record<BucketState, string>> = {
+  missing: 'the bucket does not exist',
+  unreachable: 'S3 cannot be reached',
+  credentials: 'S3 refuses the credentials',
+};
+
 const KIND_LABELS: Record<CredentialsKind, string> = {
   'explicit-keys': 'explicit keys from BACKEND_AWS_KEY/BACKEND_AWS_SECRET',
   role: 'an IAM role',
@@ -134,9 +170,12 @@ const KIND_LABELS: Record<CredentialsKind, string> = {
 class Doctor {
   private readonly results: CheckResult[] = [];
   private readonly warnOnly: ReadonlySet<CheckId>;
+  private readonly connection: ConnectionContext;
   private config: S3StorageConfig | undefined;
   private storage: S3Storage | undefined;
   private accessKeyId: string | undefined;
+  /** The `Server` header of the first answer: `VERSITYGW`, `AmazonS3`, `MinIO`... */
+  private serverName: string | undefined;
   private readonly clientWarnings: string[] = [];
 
   public constructor(
@@ -144,6 +183,7 @@ class Doctor {
     private readonly options: DoctorOptions,
   ) {
     this.warnOnly = new Set(options.warnOnly ?? defaultWarnOnly(env));
+    this.connection = options.connection ?? {};
   }
 
   public async run(): Promise<DoctorReport> {
@@ -159,6 +199,22 @@ class Doctor {
       checks: this.results,
       summary,
     };
+  }
+
+  /** The endpoint as it may be printed: without its user name and password. */
+  private get endpoint(): string | undefined {
+    return this.config?.endpoint === undefined ? undefined : redactUrl(this.config.endpoint);
+  }
+
+  /** The S3 server the endpoint names, when it is known: from `--local`, or its Server header. */
+  private get engine(): string | undefined {
+    if (this.connection.local) return this.connection.local.engine;
+    return this.serverName && /versitygw/i.test(this.serverName) ? 'versitygw' : undefined;
+  }
+
+  /** `aws --endpoint-url <endpoint> ` for a command to run by hand, or nothing on AWS. */
+  private get awsCli(): string {
+    return this.endpoint ? `aws --endpoint-url ${this.endpoint}` : 'aws';
   }
 
   private add(check: Omit<CheckResult, 'title'>): CheckResult {
@@ -197,16 +253,16 @@ class Doctor {
     }
     const storage = this.storage!;
     const client = storage.getClient();
+    let bucketState: BucketState | 'no-credentials' = 'no-credentials';
     if (!(await this.checkCredentials(client))) {
       this.skip(checksAfter('credentials'), 'no credentials');
     } else {
       const bucket = await this.checkBucket(client);
+      bucketState = bucket.state;
       const regionOk = await this.checkRegion(client, bucket);
-      if (bucket.state === 'missing' || bucket.state === 'unreachable') {
-        this.skip(
-          checksAfter('region'),
-          bucket.state === 'missing' ? 'the bucket does not exist' : 'S3 cannot be reached',
-        );
+      const skipped = SKIP_REASONS[bucket.state];
+      if (skipped) {
+        this.skip(checksAfter('region'), skipped);
       } else if (!regionOk) {
         this.skip(
           checksAfter('region'),
@@ -217,30 +273,52 @@ class Doctor {
         await this.checkVersioning(client);
       }
     }
-    if (this.options.s3Uri !== undefined) this.checkS3Uri(storage, this.options.s3Uri);
+    if (this.options.s3Uri !== undefined) {
+      await this.checkS3Uri(storage, this.options.s3Uri, bucketState);
+    }
+  }
+
+  /** A client of the storage package's settings that notes the server's name. */
+  private createClient(config: S3StorageConfig): S3Client {
+    const client = new S3Client(
+      storageClientConfig(config, config.region, {
+        ...(this.connection.profile ? { profile: this.connection.profile } : {}),
+        warn: (message) => this.clientWarnings.push(message),
+      }),
+    );
+    client.middlewareStack.add(
+      (next) => async (args) => {
+        const result = await next(args);
+        const headers = (result.response as { headers?: Record<string, string> }).headers;
+        this.serverName ??= headers?.server;
+        return result;
+      },
+      { step: 'deserialize', name: 'doctorServerName' },
+    );
+    return client;
   }
 
   private checkConfig(): boolean {
     try {
       const config = loadConfigFromEnv(this.env);
       this.config = config;
-      this.storage = createS3Storage({
-        config,
-        warn: (message) => this.clientWarnings.push(message),
-      });
-      this.accessKeyId = config.credentials?.accessKeyId;
+      this.storage = createS3Storage({ config, client: this.createClient(config) });
+      this.accessKeyId = this.connection.profile ? undefined : config.credentials?.accessKeyId;
       const prefixes = Object.values(config.prefixes).join(' ');
+      const local = this.connection.local;
       this.add({
         id: 'config',
         status: 'pass',
         detail:
           `Bucket "${config.bucketName}", region ${config.region}, prefixes ${prefixes}` +
-          `${config.endpoint ? `, endpoint ${config.endpoint}` : ''} (${config.runtime}).`,
+          `${this.endpoint ? `, endpoint ${this.endpoint}` : ''} (${config.runtime})` +
+          `${local ? `, from the pnpm dev on ${local.dataDir} (${local.engine})` : ''}.`,
         data: {
           bucket: config.bucketName,
           region: config.region,
-          endpoint: config.endpoint ?? null,
+          endpoint: this.endpoint ?? null,
           runtime: config.runtime,
+          ...(local ? { localEngine: local.engine } : {}),
         },
       });
       return true;
@@ -250,7 +328,8 @@ class Doctor {
         id: 'config',
         status: 'fail',
         detail: `${variable ?? 'The configuration'} is not valid.`,
-        fix: error instanceof Error ? error.message : String(error),
+        // The message repeats the value, which may be an endpoint with a password in it.
+        fix: redactUrl(error instanceof Error ? error.message : String(error)),
         ...(variable ? { data: { variable } } : {}),
       });
       return false;
@@ -259,6 +338,7 @@ class Doctor {
 
   private async checkCredentials(client: S3Client): Promise<boolean> {
     const config = this.config!;
+    const { profile } = this.connection;
     const timeoutMs = this.options.credentialsTimeoutMs ?? CREDENTIALS_TIMEOUT_MS;
     try {
       const identity = await withTimeout(
@@ -267,21 +347,32 @@ class Doctor {
         'The credential provider chain',
       );
       this.accessKeyId = identity.accessKeyId;
-      const kind: CredentialsKind =
-        config.credentials && config.runtime === 'local'
+      const kind: CredentialsKind = profile
+        ? 'profile'
+        : config.credentials && config.runtime === 'local'
           ? 'explicit-keys'
           : classifyCredentials(
               Object.keys((identity as { $source?: object }).$source ?? {}),
               config.runtime,
             );
+      const label =
+        profile && kind === 'profile'
+          ? `the profile "${profile}" of the shared AWS config (--profile)`
+          : this.connection.local && kind === 'explicit-keys'
+            ? "pnpm dev's keys for its embedded S3, from --local"
+            : KIND_LABELS[kind];
       const notes = this.clientWarnings.length > 0 ? ` ${this.clientWarnings.join(' ')}` : '';
       this.add({
         id: 'credentials',
         status: 'pass',
         detail:
-          `Credentials resolve: ${KIND_LABELS[kind]} (access key ${maskAccessKeyId(identity.accessKeyId)}` +
+          `Credentials resolve: ${label} (access key ${maskAccessKeyId(identity.accessKeyId)}` +
           `${identity.sessionToken ? ', temporary' : ''}).${notes}`,
-        data: { kind, temporary: identity.sessionToken !== undefined },
+        data: {
+          kind,
+          temporary: identity.sessionToken !== undefined,
+          ...(profile ? { profile } : {}),
+        },
       });
       return true;
     } catch (error) {
@@ -289,31 +380,67 @@ class Doctor {
         id: 'credentials',
         status: 'fail',
         detail: `No credentials could be found: ${error instanceof Error ? error.message : String(error)}.`,
-        fix:
-          'Set BACKEND_AWS_KEY and BACKEND_AWS_SECRET for local development, or run with an IAM ' +
-          'role (Lambda, EC2, ECS), or choose a profile with AWS_PROFILE (after `aws sso login` ' +
-          'when it uses SSO).',
+        fix: profile
+          ? `The profile "${profile}" gives no credentials: check it with \`aws configure list --profile ${profile}\` ` +
+            `(after \`aws sso login --profile ${profile}\` when it uses SSO), or drop --profile.`
+          : 'Set BACKEND_AWS_KEY and BACKEND_AWS_SECRET for local development, or run with an IAM ' +
+            'role (Lambda, EC2, ECS), or choose a profile with --profile or AWS_PROFILE (after ' +
+            '`aws sso login` when it uses SSO).',
       });
       return false;
     }
   }
 
-  /** The fix for a refused request, naming the action to grant or the bad key. */
-  private accessFix(error: unknown, action: string, resource: string): string {
-    const name = sdkError(error).name;
-    const bucket = this.config!.bucketName;
+  /** Where the keys come from, for a fix that says what to check. */
+  private keysSource(): string {
+    if (this.connection.local) {
+      return `the keys --local read from the pnpm dev on ${this.connection.local.dataDir} (restart pnpm dev to write them again)`;
+    }
+    if (this.connection.profile) return `the keys of the profile "${this.connection.profile}"`;
+    if (this.config?.credentials) return 'BACKEND_AWS_KEY and BACKEND_AWS_SECRET';
+    return 'the credentials the default provider chain found (AWS_PROFILE, AWS_ACCESS_KEY_ID, SSO or a role)';
+  }
+
+  /** For an endpoint that is not pnpm dev's through --local: how to use pnpm dev's settings. */
+  private localHint(): string {
+    return this.endpoint && !this.connection.local
+      ? " If this is pnpm dev's embedded S3, pass --local: it uses that server's own bucket and keys."
+      : '';
+  }
+
+  /** The fix for credentials S3 refuses, or `undefined` when `error` is not such a refusal. */
+  private credentialsFix(error: unknown): string | undefined {
+    const name = sdkError(error).name ?? '';
     const key = this.accessKeyId ? ` ${maskAccessKeyId(this.accessKeyId)}` : '';
-    if (name === 'InvalidAccessKeyId') {
+    const where = this.endpoint ? `The server at ${this.endpoint}` : 'S3';
+    if (UNKNOWN_KEY_CODES.has(name)) {
       return (
-        `S3 does not know the access key id${key}: check BACKEND_AWS_KEY (or the profile's ` +
-        'keys). A deleted key, or a key of another account or endpoint, gives this.'
+        `${where} does not know the access key id${key} (${name}): check ${this.keysSource()}. ` +
+        `A deleted key, or a key of another account or endpoint, gives this.${this.localHint()}`
       );
     }
     if (name === 'SignatureDoesNotMatch') {
-      return 'The secret does not belong to the access key: check BACKEND_AWS_SECRET.';
+      return (
+        `The secret key does not belong to the access key id${key} (SignatureDoesNotMatch): check ` +
+        `${this.keysSource()}.${this.localHint()}`
+      );
     }
-    if (name === 'ExpiredToken' || name === 'TokenRefreshRequired') {
-      return 'The session has expired: refresh the credentials (aws sso login, or assume the role again).';
+    if (CREDENTIAL_CODES.has(name)) {
+      return `The session has expired (${name}): refresh the credentials (aws sso login, or assume the role again).`;
+    }
+    return undefined;
+  }
+
+  /** The fix for a refused request, naming the action to grant or the bad key. */
+  private accessFix(error: unknown, action: string, resource: string): string {
+    const credentials = this.credentialsFix(error);
+    if (credentials) return credentials;
+    const bucket = this.config!.bucketName;
+    if (this.endpoint) {
+      return (
+        `The server at ${this.endpoint} refused ${action} on ${resource}: ${this.keysSource()} ` +
+        `may not do it there. Check that S3_BUCKET_NAME ("${bucket}") is a bucket of that server.${this.localHint()}`
+      );
     }
     return (
       `Grant ${action} on ${resource} to the caller (the IAM role, or the user of BACKEND_AWS_KEY), ` +
@@ -321,20 +448,56 @@ class Doctor {
     );
   }
 
+  /**
+   * The error behind a refused HeadBucket. Its answer has no body, hence no error code (an
+   * unknown key is a bare 403, or even a 404 on versitygw): the same question as a listing of
+   * no key, which needs the same s3:ListBucket, gets it.
+   */
+  private async explainHeadBucketError(client: S3Client, headError: unknown): Promise<unknown> {
+    try {
+      await client.send(new ListObjectsV2Command({ Bucket: this.config!.bucketName, MaxKeys: 0 }));
+      return headError;
+    } catch (error) {
+      return sdkError(error).name ? error : headError;
+    }
+  }
+
   private async checkBucket(client: S3Client): Promise<{
-    state: 'ok' | 'missing' | 'denied' | 'redirected' | 'unreachable';
+    state: BucketState;
     region?: string | undefined;
   }> {
-    const { bucketName: bucket, region, endpoint } = this.config!;
+    const { bucketName: bucket, region } = this.config!;
+    const endpoint = this.endpoint;
+    const at = endpoint ? ` at ${endpoint}` : '';
     try {
       const head = await client.send(new HeadBucketCommand({ Bucket: bucket }));
       this.add({
         id: 'bucket',
         status: 'pass',
-        detail: `Bucket "${bucket}" exists and answers${endpoint ? ` at ${endpoint}` : ''}.`,
+        detail: `Bucket "${bucket}" exists and answers${at}.`,
       });
       return { state: 'ok', region: head.BucketRegion };
-    } catch (error) {
+    } catch (headError) {
+      const headTranslated = translateS3Error(headError, { bucket, region });
+      if (headTranslated instanceof RegionMismatchError) {
+        this.add({
+          id: 'bucket',
+          status: 'pass',
+          detail: `Bucket "${bucket}" exists, in another region than S3_CLIENT_REGION (see the next check).`,
+        });
+        return { state: 'redirected', region: headTranslated.bucketRegion };
+      }
+      const status = sdkError(headError).$metadata?.httpStatusCode;
+      const error =
+        status !== undefined && status >= 400 && status < 500
+          ? await this.explainHeadBucketError(client, headError)
+          : headError;
+      const refused = `HeadBucket on "${bucket}"${at} was refused: ${describeError(error)}.`;
+      const credentials = this.credentialsFix(error);
+      if (credentials) {
+        this.add({ id: 'bucket', status: 'fail', detail: refused, fix: credentials });
+        return { state: 'credentials' };
+      }
       const translated = translateS3Error(error, { bucket, region });
       if (translated instanceof RegionMismatchError) {
         this.add({
@@ -348,8 +511,8 @@ class Doctor {
         this.add({
           id: 'bucket',
           status: 'fail',
-          detail: `There is no bucket "${bucket}"${endpoint ? ` at ${endpoint}` : ''} (HeadBucket: ${describeError(error)}).`,
-          fix: translated.message,
+          detail: `There is no bucket "${bucket}"${at} (HeadBucket: ${describeError(error)}).`,
+          fix: endpoint ? this.localBucketFix() : translated.message,
         });
         return { state: 'missing' };
       }
@@ -357,36 +520,51 @@ class Doctor {
         this.add({
           id: 'bucket',
           status: 'fail',
-          detail: `HeadBucket on "${bucket}" was refused: ${describeError(error)}.`,
+          detail: refused,
           fix:
-            `${this.accessFix(error, 's3:ListBucket', `arn:aws:s3:::${bucket}`)} A bucket of another ` +
-            'account answers 403 too: bucket names are global.',
+            this.accessFix(error, 's3:ListBucket', `arn:aws:s3:::${bucket}`) +
+            (endpoint
+              ? ''
+              : ' A bucket of another account answers 403 too: bucket names are global.'),
         });
         return { state: 'denied', region: bucketRegionFromError(error) };
       }
       this.add({
         id: 'bucket',
         status: 'fail',
-        detail: `S3 could not be reached: ${describeError(error)}.`,
-        fix: endpoint
-          ? `Check S3_ENDPOINT (${endpoint}): is the server running and reachable?`
-          : 'Check the network path to S3 (proxy, VPC endpoint, DNS), and S3_ENDPOINT if you meant a local server.',
+        detail: `S3 could not be reached${at}: ${describeError(error)}.`,
+        fix: unreachableFix(endpoint, this.connection),
       });
       return { state: 'unreachable' };
     }
   }
 
+  /** The fix for a bucket a local (or other S3-compatible) server does not have. */
+  private localBucketFix(): string {
+    const bucket = this.config!.bucketName;
+    const local = this.connection.local;
+    if (local) {
+      return (
+        `The pnpm dev on ${local.dataDir} creates its bucket when it starts, and "${bucket}" is not ` +
+        'there: restart pnpm dev.'
+      );
+    }
+    return (
+      `The server at ${this.endpoint} has no bucket "${bucket}": check S3_BUCKET_NAME (\`${this.awsCli} ` +
+      `s3 ls\` lists that server's buckets), or create it: ${this.awsCli} s3 mb s3://${bucket}.` +
+      `${this.localHint()} (pnpm dev creates its own bucket when it starts.)`
+    );
+  }
+
   /** @returns whether requests can go on in the configured region. */
   private async checkRegion(
     client: S3Client,
-    bucket: { state: string; region?: string | undefined },
+    bucket: { state: BucketState; region?: string | undefined },
   ): Promise<boolean> {
     const config = this.config!;
-    if (bucket.state === 'missing' || bucket.state === 'unreachable') {
-      this.skip(
-        ['region'],
-        bucket.state === 'missing' ? 'the bucket does not exist' : 'S3 cannot be reached',
-      );
+    const skipped = SKIP_REASONS[bucket.state];
+    if (skipped) {
+      this.skip(['region'], skipped);
       return false;
     }
     let bucketRegion = bucket.region;
@@ -485,8 +663,8 @@ class Doctor {
     // leaving its version (and the marker) under the scratch folder: delete that version.
     const versionArg = versionId ? ` --version-id ${versionId}` : '';
     const byHand = versionId
-      ? `aws s3api delete-object --bucket ${bucket} --key ${key}${versionArg}`
-      : `aws s3 rm ${uri}`;
+      ? `${this.awsCli} s3api delete-object --bucket ${bucket} --key ${key}${versionArg}`
+      : `${this.awsCli} s3 rm ${uri}`;
     const deleteAction = versionId ? 's3:DeleteObjectVersion' : 's3:DeleteObject';
     // From here on the probe exists: whatever happens, try to delete it.
     let deleted = false;
@@ -558,33 +736,69 @@ class Doctor {
   }
 
   private async checkVersioning(client: S3Client): Promise<void> {
-    const { bucketName: bucket, endpoint } = this.config!;
-    const enable =
-      "Enable it in the bucket's stack (versioned: true) and deploy, or run: aws s3api " +
-      `put-bucket-versioning --bucket ${bucket} --versioning-configuration Status=Enabled. ` +
-      'The spec asks for versioning on production buckets to prevent data loss.';
+    const { bucketName: bucket } = this.config!;
+    const enableCommand =
+      `${this.awsCli} s3api put-bucket-versioning --bucket ${bucket} ` +
+      '--versioning-configuration Status=Enabled';
+    const stays =
+      'It stays a warning against an endpoint (--warn-only versioning is the default when ' +
+      'S3_ENDPOINT is set).';
     try {
       const versioning = await client.send(new GetBucketVersioningCommand({ Bucket: bucket }));
       if (versioning.Status === 'Enabled') {
         this.add({ id: 'versioning', status: 'pass', detail: 'Versioning is enabled.' });
         return;
       }
-      this.add({
-        id: 'versioning',
-        status: 'fail',
-        detail:
-          versioning.Status === 'Suspended'
-            ? 'Versioning is suspended: overwritten and deleted objects cannot be recovered.'
-            : `Versioning has never been enabled on "${bucket}"` +
-              (endpoint
-                ? `; the server at ${endpoint} reports no versioning status (the embedded ` +
-                  'local server, s3rver, cannot version buckets).'
-                : '.'),
-        fix: endpoint
-          ? `${enable} A local server that cannot version stays a warning (--warn-only versioning is the default when S3_ENDPOINT is set).`
-          : enable,
-        data: { status: versioning.Status ?? null },
-      });
+      const data = {
+        status: versioning.Status ?? null,
+        ...(this.engine ? { engine: this.engine } : {}),
+      };
+      if (versioning.Status === 'Suspended') {
+        this.add({
+          id: 'versioning',
+          status: 'fail',
+          detail: 'Versioning is suspended: overwritten and deleted objects cannot be recovered.',
+          fix: this.endpoint
+            ? `Enable it again: ${enableCommand}. ${stays}`
+            : `Enable it in the bucket's stack (versioned: true) and deploy, or run: ${enableCommand}.`,
+          data,
+        });
+        return;
+      }
+      const never = `Versioning has never been enabled on "${bucket}"`;
+      if (!this.endpoint) {
+        this.add({
+          id: 'versioning',
+          status: 'fail',
+          detail: `${never}.`,
+          fix:
+            `Enable it in the bucket's stack (versioned: true) and deploy, or run: ${enableCommand}. ` +
+            'The spec asks for versioning on production buckets to prevent data loss.',
+          data,
+        });
+        return;
+      }
+      const pnpmDevOnVersitygw = 'pnpm s3:install once, then DEV_S3=versitygw pnpm dev';
+      const { detail, fix } =
+        this.engine === 'versitygw'
+          ? {
+              detail: `${never} at ${this.endpoint}, a versitygw, which can version buckets.`,
+              fix:
+                `Enable it: ${enableCommand} (versitygw needs a versioning folder for that; the ` +
+                `one of pnpm dev, ${pnpmDevOnVersitygw}, has one and versions its bucket). ${stays}`,
+            }
+          : this.engine === 's3rver'
+            ? {
+                detail: `${never}: pnpm dev's embedded S3 is s3rver, which cannot version buckets.`,
+                fix: `For a local bucket that is versioned, run pnpm dev on versitygw: ${pnpmDevOnVersitygw}. ${stays}`,
+              }
+            : {
+                detail: `${never}; the server at ${this.endpoint} reports no versioning status.`,
+                fix:
+                  `On a server that versions buckets, enable it: ${enableCommand}. pnpm dev's ` +
+                  `default embedded S3, s3rver, cannot; its versitygw can: ${pnpmDevOnVersitygw}. ${stays}`,
+              };
+      this.add({ id: 'versioning', status: 'fail', detail, fix, data });
     } catch (error) {
       const status = sdkError(error).$metadata?.httpStatusCode;
       this.add({
@@ -599,33 +813,97 @@ class Doctor {
     }
   }
 
-  private checkS3Uri(storage: S3Storage, uri: string): void {
+  /**
+   * Checks an S3 URI as `POST /illustrations/{kind}` checks the service's answer: in this bucket
+   * and under the generated prefix (assertOwnS3Uri), a generated key, and stored.
+   */
+  private async checkS3Uri(
+    storage: S3Storage,
+    uri: string,
+    bucketState: BucketState | 'no-credentials',
+  ): Promise<void> {
     const bucket = storage.getBucketName();
     const region = storage.getRegion();
+    const generated = storage.keys.areaPrefix('generated');
+    const shape = `${generated}{memory|subject}/{userId}/{timestamp}-{uuid}${IMAGE_EXTENSION}`;
+    const writeOutputKey = `Have the service write the outputKey it is sent (${shape}) and answer with its S3 URI.`;
+    const fail = (detail: string, fix: string, error?: unknown) =>
+      this.add({
+        id: 's3-uri',
+        status: 'fail',
+        detail,
+        fix,
+        ...(error === undefined ? {} : { data: { error: String(error) } }),
+      });
+    let key: string;
     try {
-      const key = storage.assertOwnS3Uri(uri);
+      key = storage.assertOwnS3Uri(uri, { expectedPrefix: generated });
+    } catch (error) {
+      let parsed: { bucket: string; key: string } | undefined;
+      try {
+        parsed = parseS3Uri(uri);
+      } catch {
+        parsed = undefined;
+      }
+      if (!parsed) {
+        fail(`${JSON.stringify(uri)} is not an S3 URI (s3://bucket/key).`, writeOutputKey, error);
+      } else if (parsed.bucket !== bucket) {
+        fail(
+          `${uri} is in bucket "${parsed.bucket}", not "${bucket}".`,
+          `Configure the illustration-gen service with S3_BUCKET_NAME=${bucket} and ` +
+            `S3_REGION=${region}: the same bucket and region as this server.`,
+          error,
+        );
+      } else {
+        fail(
+          `${uri} is in this bucket but not under ${generated}: the API takes only generated ` +
+            'illustrations from the service, and answers 502.',
+          writeOutputKey,
+          error,
+        );
+      }
+      return;
+    }
+    const parsedKey = storage.keys.parseGeneratedKey(key);
+    if (!parsedKey) {
+      fail(
+        `${uri} is under ${generated} but is not a generated key (${shape}): the API answers 502.`,
+        writeOutputKey,
+      );
+      return;
+    }
+    const what = `a generated ${parsedKey.kind} illustration of user ${JSON.stringify(parsedKey.userId)}`;
+    const skipped =
+      bucketState === 'no-credentials' ? 'there are no credentials' : SKIP_REASONS[bucketState];
+    if (skipped) {
+      this.add({
+        id: 's3-uri',
+        status: 'skip',
+        detail: `Skipped: ${uri} is ${what}, but whether it is stored cannot be checked: ${skipped}.`,
+      });
+      return;
+    }
+    try {
+      const object = await storage.findObject(key);
+      if (!object) {
+        fail(
+          `${uri} is ${what}, but nothing is stored there: the API answers 502.`,
+          `The service must write the image before it answers, to bucket ${bucket} in ${region}: ` +
+            `check its S3_BUCKET_NAME and S3_REGION. ${writeOutputKey}`,
+        );
+        return;
+      }
       this.add({
         id: 's3-uri',
         status: 'pass',
-        detail: `${uri} is in this bucket, area ${storage.keys.areaOf(key)}.`,
+        detail: `${uri} is ${what}, stored (${object.sizeBytes} bytes): the API takes it.`,
       });
     } catch (error) {
-      let detail: string;
-      let fix =
-        `Configure the illustration-gen service with S3_BUCKET_NAME=${bucket} and ` +
-        `S3_REGION=${region}: the same bucket and region as this server.`;
-      try {
-        const parsed = parseS3Uri(uri);
-        if (parsed.bucket !== bucket) {
-          detail = `${uri} is in bucket "${parsed.bucket}", not "${bucket}".`;
-        } else {
-          detail = `${uri} is in this bucket but outside its key layout.`;
-          fix = `Have the service write under one of ${Object.values(storage.keys.prefixes).join(', ')} (illustrations go under ${storage.keys.areaPrefix('generated')}).`;
-        }
-      } catch {
-        detail = `${JSON.stringify(uri)} is not an S3 URI (s3://bucket/key).`;
-      }
-      this.add({ id: 's3-uri', status: 'fail', detail, fix, data: { error: String(error) } });
+      fail(
+        `${uri} is ${what}, but looking it up failed: ${describeError(error)}.`,
+        this.accessFix(error, 's3:ListBucket', `arn:aws:s3:::${bucket}`),
+        error,
+      );
     }
   }
 }
@@ -639,4 +917,15 @@ class Doctor {
  */
 export function runDoctor(env: Environment, options: DoctorOptions = {}): Promise<DoctorReport> {
   return new Doctor(env, options).run();
+}
+
+/**
+ * The exit code of a report: 2 when the configuration does not load (nothing could be checked),
+ * 1 when a check failed (or warned, with `strict`), 0 otherwise.
+ */
+export function doctorExitCode(report: DoctorReport): number {
+  if (report.checks.some((check) => check.id === 'config' && check.status === 'fail')) {
+    return EXIT_USAGE;
+  }
+  return report.ok ? EXIT_OK : EXIT_FAILURE;
 }

@@ -47,6 +47,29 @@ export class SourceBucketError extends CliError {
 }
 
 /**
+ * S3 cannot be reached at all: nothing answers at the endpoint, or the network path to S3 is
+ * broken. Nothing was copied.
+ */
+export class EndpointUnreachableError extends CliError {
+  /** The endpoint, printable (without its user name and password); `undefined` for AWS S3. */
+  public readonly endpoint: string | undefined;
+
+  public constructor(
+    endpoint: string | undefined,
+    detail: string,
+    fix: string,
+    options?: { cause?: unknown },
+  ) {
+    super(
+      'EndpointUnreachable',
+      `${endpoint ? `Nothing answers at ${endpoint}` : 'S3 cannot be reached'} (${detail}). ${fix}`,
+      options,
+    );
+    this.endpoint = endpoint;
+  }
+}
+
+/**
  * A request failed for good: it could not be retried, or the SDK's retries ran out. `attempts`
  * is the SDK's count (`$metadata.attempts`).
  */

@@ -9,6 +9,7 @@ const PLAN_LABELS: Record<ObjectOutcome['action'], string> = {
   overwrite: 'overwrite',
   skip: 'skip     ',
   conflict: 'conflict ',
+  refuse: 'refuse   ',
   fail: 'fail     ',
 };
 
@@ -49,12 +50,17 @@ export function formatMigrationReport(report: MigrationReport): string {
   lines.push(
     `${report.dryRun ? 'Dry run' : 'Migration'} ${report.source} -> ${report.destination}` +
       `${report.interrupted ? ' (interrupted)' : ''}`,
-    row('listed', `${plural(counts.listed, 'object')}, ${formatBytes(report.bytes.listed)}`),
+    row(
+      'listed',
+      `${plural(counts.listed, 'object')}, ${formatBytes(report.bytes.listed)}` +
+        (counts.excluded > 0 ? ` (${counts.excluded} more left out by --include/--exclude)` : ''),
+    ),
     report.dryRun
       ? row('would copy', plural(counts.copied, 'object'))
       : row('copied', `${plural(counts.copied, 'object')}, ${formatBytes(report.bytes.copied)}`),
     row('skipped', `${counts.skipped} (identical at the destination)`),
     row('conflicts', `${counts.conflicts} (different at the destination, left alone)`),
+    row('refused', `${counts.refused} (no route of the API would read them there)`),
     row('failed', String(counts.failed)),
   );
   if (counts.verified + counts.verifyFailed > 0) {
@@ -68,6 +74,8 @@ export function formatMigrationReport(report: MigrationReport): string {
   );
   const details = [
     ...listOutcomes('Conflicts (rerun with --overwrite to replace them)', report.conflicts, report),
+    ...listOutcomes('Refused (no route of the API would read them there)', report.refusals, report),
+    ...(report.refusalHint ? [`  ${report.refusalHint}`] : []),
     ...listOutcomes('Failures', report.failures, report),
   ];
   if (details.length > 0) lines.push('', ...details);

@@ -1,6 +1,7 @@
 import {
   bucketRegionFromError,
   type KeyLayout,
+  S3NetworkError,
   type S3Storage,
   translateS3Error,
   validateRegion,
@@ -16,12 +17,15 @@ import {
   MIN_PART_SIZE_BYTES,
 } from './constants.ts';
 import {
+  EndpointUnreachableError,
   InvalidOptionError,
   PreconditionFailedError,
   RequestFailedError,
   SourceBucketError,
 } from './errors.ts';
+import { createKeyFilter, type KeyFilter } from './key-filter.ts';
 import { listObjectPages } from './listing.ts';
+import { unreachableFix } from './local-fixes.ts';
 import {
   destinationKeyFor,
   formatS3Uri,
@@ -36,6 +40,8 @@ import {
   sameSizeAndEtag,
 } from './object-compare.ts';
 import { type CopierOptions, copyObject, type DestinationPrecondition } from './object-copy.ts';
+import { isServedKey, relatedAreas, servedKeyShapes, servedMapping } from './served-keys.ts';
+import type { ConnectionContext } from './types/connection.ts';
 import type {
   MigrationCounts,
   MigrationOptions,
@@ -50,6 +56,27 @@ export interface MigrationTarget {
   readonly storage: S3Storage;
   /** A client for another region, for a source bucket that lives there. */
   readonly clientForRegion: (region: string) => S3Client;
+  /** The endpoint, printable (without its user name and password). @default - AWS S3 */
+  readonly endpoint?: string;
+  /** Where the settings came from, for the fix of an endpoint that does not answer. @default - the environment */
+  readonly connection?: ConnectionContext;
+}
+
+/** The error for an S3 that cannot be reached, or `undefined` when `error` is another failure. */
+function unreachable(
+  target: MigrationTarget,
+  error: unknown,
+): EndpointUnreachableError | undefined {
+  const translated =
+    error instanceof S3NetworkError ? error : translateS3Error(error, { bucket: '', region: '' });
+  if (!(translated instanceof S3NetworkError)) return undefined;
+  const cause = (translated.cause ?? error) as { message?: string; code?: string };
+  return new EndpointUnreachableError(
+    target.endpoint,
+    cause.message || cause.code || translated.message,
+    unreachableFix(target.endpoint, target.connection ?? {}),
+    { cause: error },
+  );
 }
 
 function wholeNumber(option: string, value: number, min: number, max: number): number {
@@ -96,8 +123,15 @@ async function detectSourceRegion(client: S3Client, bucket: string): Promise<str
   }
 }
 
-function sourceListingError(source: SourceLocation, region: string, error: unknown): Error {
+function sourceListingError(
+  target: MigrationTarget,
+  source: SourceLocation,
+  region: string,
+  error: unknown,
+): Error {
   const uri = formatS3Uri(source.bucket, source.prefix);
+  const network = unreachable(target, error);
+  if (network) return network;
   const name = nameOf(error);
   const status = statusOf(error);
   if (name === 'NoSuchBucket' || status === 404) {
@@ -165,6 +199,9 @@ function copyFailureReason(
 
 /** A migration's options checked, and its buckets, prefixes and clients resolved. */
 interface Settings {
+  readonly target: MigrationTarget;
+  /** Whether a key below the source prefix is migrated (`--include`, `--exclude`). */
+  readonly filter: KeyFilter;
   readonly source: SourceLocation;
   readonly sourceRegion: string;
   readonly bucket: string;
@@ -194,6 +231,7 @@ async function prepare(target: MigrationTarget, options: MigrationOptions): Prom
     MAX_SINGLE_COPY_BYTES,
   );
   if (options.fromRegion !== undefined) validateRegion(options.fromRegion, '--from-region');
+  const filter = createKeyFilter(options.include, options.exclude);
 
   const source = parseSourceUri(options.from);
   const destinationPrefix = resolveDestinationPrefix(storage.keys, options.to);
@@ -214,6 +252,8 @@ async function prepare(target: MigrationTarget, options: MigrationOptions): Prom
   const sourceClient =
     sourceRegion === storage.getRegion() ? destinationClient : target.clientForRegion(sourceRegion);
   return {
+    target,
+    filter,
     source,
     sourceRegion,
     bucket,
@@ -237,9 +277,11 @@ async function prepare(target: MigrationTarget, options: MigrationOptions): Prom
 class Migration {
   private readonly counts: { -readonly [K in keyof MigrationCounts]: MigrationCounts[K] } = {
     listed: 0,
+    excluded: 0,
     copied: 0,
     skipped: 0,
     conflicts: 0,
+    refused: 0,
     failed: 0,
     verified: 0,
     verifyFailed: 0,
@@ -250,6 +292,7 @@ class Migration {
   private doneBytes = 0;
   private listingDone = false;
   private readonly conflicts: ObjectOutcome[] = [];
+  private readonly refusals: ObjectOutcome[] = [];
   private readonly failures: ObjectOutcome[] = [];
   private readonly plan: ObjectOutcome[] = [];
   /** What is already at the destination, by key. */
@@ -280,13 +323,17 @@ class Migration {
         for (const object of page) this.existing.set(object.key, object);
       }
     } catch (error) {
-      throw translateS3Error(error, { bucket, region: storage.getRegion() });
+      throw (
+        unreachable(this.settings.target, error) ??
+        translateS3Error(error, { bucket, region: storage.getRegion() })
+      );
     }
   }
 
   /** Lists the source a page at a time and hands each object to a bounded pool of copies. */
   private async copyAll(): Promise<void> {
-    const { source, sourceClient, pageSize, concurrency, sourceRegion } = this.settings;
+    const { source, sourceClient, pageSize, concurrency, sourceRegion, filter, target } =
+      this.settings;
     const { signal, progress } = this.options;
     const limit = pLimit(concurrency);
     const running = new Set<Promise<void>>();
@@ -303,6 +350,10 @@ class Migration {
       })) {
         for (const object of page) {
           if (signal?.aborted) break pages;
+          if (!filter(object.key.slice(source.prefix.length))) {
+            this.counts.excluded++;
+            continue;
+          }
           this.counts.listed++;
           this.listedBytes += object.sizeBytes;
           const task = limit(() => this.handle(object));
@@ -323,7 +374,7 @@ class Migration {
         }
       }
     } catch (error) {
-      if (!signal?.aborted) listingError = sourceListingError(source, sourceRegion, error);
+      if (!signal?.aborted) listingError = sourceListingError(target, source, sourceRegion, error);
     }
     this.listingDone = !signal?.aborted && listingError === undefined;
     await Promise.all(running);
@@ -355,6 +406,15 @@ class Migration {
         });
         return;
       }
+      if (!this.options.allowUnlisted && !isServedKey(layout, destinationKey)) {
+        this.record({
+          ...base,
+          destinationKey,
+          action: 'refuse',
+          reason: this.refusalReason(object.key, destinationKey),
+        });
+        return;
+      }
       const outcome: ObjectOutcome = {
         ...base,
         destinationKey,
@@ -376,6 +436,36 @@ class Migration {
     } catch (error) {
       this.record({ ...base, action: 'fail', reason: messageOf(error), errorName: nameOf(error) });
     }
+  }
+
+  /** Why a key is refused, and the `--to` (or `--from`) that would put it where a route reads it. */
+  private refusalReason(sourceKey: string, destinationKey: string): string {
+    const { source, storage } = this.settings;
+    const layout = storage.keys;
+    // Only where the user chose to put it: a subject image is no fix for an illustration.
+    const chosen = layout.areaOf(destinationKey);
+    const mapping = servedMapping(
+      layout,
+      sourceKey.slice(source.prefix.length),
+      chosen === undefined ? undefined : relatedAreas(layout, chosen),
+    );
+    const refused = `no route of the API reads ${destinationKey}`;
+    if (!mapping) return `${refused}, and no --to would: its name fits no key the API reads.`;
+    const to = mapping.areas.map((area) => `--to ${area}`).join(' or ');
+    const from = mapping.sourceSubPrefix
+      ? `--from ${formatS3Uri(source.bucket, `${source.prefix}${mapping.sourceSubPrefix}`)} `
+      : '';
+    return `${refused}; ${from}${to} would put it at ${mapping.exampleKey}.`;
+  }
+
+  /** What every refusal has in common, said once. */
+  private refusalHint(): string {
+    const layout = this.settings.storage.keys;
+    return (
+      'No route of the API reads the refused keys, so the app would never show them: it reads ' +
+      `${servedKeyShapes(layout)}. Map them as each says, or pass --allow-unlisted to copy ` +
+      `them as an archive that no route serves (for example --to ${layout.areaPrefix('generated')}legacy/).`
+    );
   }
 
   /** Copy, skip (identical), overwrite or conflict, from what the destination holds. */
@@ -559,6 +649,10 @@ class Migration {
         this.counts.conflicts++;
         this.conflicts.push(outcome);
         break;
+      case 'refuse':
+        this.counts.refused++;
+        this.refusals.push(outcome);
+        break;
       case 'fail':
         this.counts.failed++;
         this.failures.push(outcome);
@@ -582,6 +676,7 @@ class Migration {
       copied: this.counts.copied,
       skipped: this.counts.skipped,
       conflicts: this.counts.conflicts,
+      refused: this.counts.refused,
       failed: this.counts.failed,
       elapsedMs: this.elapsedMs(),
     };
@@ -593,7 +688,11 @@ class Migration {
     const durationMs = this.elapsedMs();
     return {
       ok:
-        !interrupted && counts.failed === 0 && counts.conflicts === 0 && counts.verifyFailed === 0,
+        !interrupted &&
+        counts.failed === 0 &&
+        counts.conflicts === 0 &&
+        counts.refused === 0 &&
+        counts.verifyFailed === 0,
       dryRun: this.options.dryRun === true,
       interrupted,
       source: formatS3Uri(this.settings.source.bucket, this.settings.source.prefix),
@@ -603,6 +702,8 @@ class Migration {
       durationMs: Math.round(durationMs),
       objectsPerSecond: durationMs > 0 ? Math.round((this.done / durationMs) * 10_000) / 10 : 0,
       conflicts: this.conflicts,
+      refusals: this.refusals,
+      ...(this.refusals.length > 0 ? { refusalHint: this.refusalHint() } : {}),
       failures: this.failures,
       ...(this.options.dryRun ? { plan: this.plan } : {}),
     };

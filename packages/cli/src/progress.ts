@@ -30,20 +30,39 @@ function formatEta(etaMs: number | undefined): string {
   return etaMs < 1000 ? '<1s' : formatDuration(etaMs);
 }
 
-/** One plain progress line, for logs: counts, bytes, rate and time left. */
+/**
+ * The share done, in whole percent, once the listing is complete; `undefined` before, when the
+ * total is still growing and a share of it would fall as it grows.
+ */
+export function percentDone(snapshot: ProgressSnapshot): number | undefined {
+  if (!snapshot.listingDone) return undefined;
+  return snapshot.listed === 0 ? 100 : Math.floor((snapshot.done / snapshot.listed) * 100);
+}
+
+/** `copied 40, skipped 8, conflicts 1, failed 1`, with the refused when there are any. */
+function outcomeCounts(snapshot: ProgressSnapshot): string {
+  return (
+    `${snapshot.dryRun ? 'to copy' : 'copied'} ${snapshot.copied}, skipped ${snapshot.skipped}, ` +
+    `conflicts ${snapshot.conflicts}, ${snapshot.refused > 0 ? `refused ${snapshot.refused}, ` : ''}` +
+    `failed ${snapshot.failed}`
+  );
+}
+
+/**
+ * One plain progress line, for logs: counts, bytes, rate and time left. While the source is
+ * listed: what is done and listed so far, with no percentage.
+ */
 export function formatProgressLine(snapshot: ProgressSnapshot): string {
   const { rate, etaMs } = progressFigures(snapshot);
-  const total = snapshot.listingDone ? String(snapshot.listed) : `${snapshot.listed}+`;
-  const percent =
-    snapshot.listingDone && snapshot.listed > 0
-      ? ` (${Math.floor((snapshot.done / snapshot.listed) * 100)}%)`
-      : '';
+  const shareDone = percentDone(snapshot);
+  const objects =
+    shareDone === undefined
+      ? `${snapshot.done} done, ${snapshot.listed} listed so far`
+      : `${snapshot.done}/${snapshot.listed} objects (${shareDone}%)`;
   const bytes = `${formatBytes(snapshot.doneBytes)} of ${formatBytes(snapshot.listedBytes)}${snapshot.listingDone ? '' : '+'}`;
-  const eta = formatEta(etaMs);
   return (
-    `progress: ${snapshot.done}/${total} objects${percent}, ${bytes}, ${formatRate(rate)} obj/s, ` +
-    `ETA ${eta}; ${snapshot.dryRun ? 'to copy' : 'copied'} ${snapshot.copied}, skipped ${snapshot.skipped}, ` +
-    `conflicts ${snapshot.conflicts}, failed ${snapshot.failed}\n`
+    `progress: ${objects}, ${bytes}, ${formatRate(rate)} obj/s, ETA ${formatEta(etaMs)}; ` +
+    `${outcomeCounts(snapshot)}\n`
   );
 }
 
@@ -71,7 +90,29 @@ export class LineProgress implements ProgressListener {
   }
 }
 
-/** A progress bar redrawn in place, for a terminal. */
+/**
+ * The line of the progress bar: while the source is still being listed the total is unknown,
+ * so it shows how many objects are listed so far, with no bar and no percentage (a share of a
+ * growing total would fall as it grows); once the listing is complete, the bar and the
+ * percentage of a fixed total, which only rise.
+ * @param drawBar - draws the bar for a share from 0 to 1
+ */
+export function formatBarLine(
+  snapshot: ProgressSnapshot,
+  drawBar: (share: number) => string,
+): string {
+  const { rate, etaMs } = progressFigures(snapshot);
+  const bytes = `${formatBytes(snapshot.doneBytes)}/${formatBytes(snapshot.listedBytes)}${snapshot.listingDone ? '' : '+'}`;
+  const rest = `${bytes} | ${formatRate(rate)} obj/s | ETA ${formatEta(etaMs)} | ${outcomeCounts(snapshot)}`;
+  const shareDone = percentDone(snapshot);
+  if (shareDone === undefined) {
+    return `listing... | ${snapshot.done} done, ${snapshot.listed} listed so far | ${rest}`;
+  }
+  const share = snapshot.listed === 0 ? 1 : Math.min(snapshot.done / snapshot.listed, 1);
+  return `${drawBar(share)} ${shareDone}% | ${snapshot.done}/${snapshot.listed} objects | ${rest}`;
+}
+
+/** A progress bar redrawn in place, for a terminal (see {@link formatBarLine}). */
 export class BarProgress implements ProgressListener {
   private readonly bar: cliProgress.SingleBar;
 
@@ -79,9 +120,8 @@ export class BarProgress implements ProgressListener {
     this.bar = new cliProgress.SingleBar(
       {
         stream: stream as NodeJS.WritableStream,
-        format:
-          '{bar} {percentage}% | {value}/{totalLabel} objects | {bytes} | {rate} obj/s | ' +
-          'ETA {etaLabel} | {copiedLabel} {copied}, skipped {skipped}, conflicts {conflicts}, failed {failed}',
+        format: (options, _params, payload: { snapshot: ProgressSnapshot }) =>
+          formatBarLine(payload.snapshot, (share) => cliProgress.Format.BarFormat(share, options)),
         barsize: 20,
         fps: 10,
         hideCursor: true,
@@ -94,32 +134,17 @@ export class BarProgress implements ProgressListener {
   }
 
   public start(snapshot: ProgressSnapshot): void {
-    this.bar.start(Math.max(snapshot.listed, 1), snapshot.done, this.payload(snapshot));
+    this.bar.start(Math.max(snapshot.listed, 1), snapshot.done, { snapshot });
   }
 
   public update(snapshot: ProgressSnapshot): void {
     this.bar.setTotal(Math.max(snapshot.listed, 1));
-    this.bar.update(snapshot.done, this.payload(snapshot));
+    this.bar.update(snapshot.done, { snapshot });
   }
 
   public stop(snapshot: ProgressSnapshot): void {
     this.update(snapshot);
     this.bar.stop();
-  }
-
-  private payload(snapshot: ProgressSnapshot): Record<string, string | number> {
-    const { rate, etaMs } = progressFigures(snapshot);
-    return {
-      totalLabel: snapshot.listingDone ? String(snapshot.listed) : `${snapshot.listed}+`,
-      bytes: `${formatBytes(snapshot.doneBytes)}/${formatBytes(snapshot.listedBytes)}`,
-      rate: formatRate(rate),
-      etaLabel: formatEta(etaMs),
-      copiedLabel: snapshot.dryRun ? 'to copy' : 'copied',
-      copied: snapshot.copied,
-      skipped: snapshot.skipped,
-      conflicts: snapshot.conflicts,
-      failed: snapshot.failed,
-    };
   }
 }
 

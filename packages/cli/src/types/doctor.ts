@@ -1,3 +1,5 @@
+import type { ConnectionContext } from './connection.ts';
+
 /** The checks of `doctor`, in the order they run. */
 export type CheckId =
   | 'config'
@@ -61,4 +63,9 @@ export interface DoctorOptions {
   readonly strict?: boolean;
   /** How long to wait for the credential provider chain, in milliseconds. @default 10000 */
   readonly credentialsTimeoutMs?: number;
+  /**
+   * Where the settings came from (`--local`, `--endpoint-url`, `--profile`), for the fixes and
+   * the clients. @default - the environment alone
+   */
+  readonly connection?: ConnectionContext;
 }

@@ -23,14 +23,30 @@ export interface MigrationOptions {
   readonly multipartThresholdBytes?: number;
   /** Part size of a multipart copy. @default - the source's own part layout, else 512 MiB */
   readonly partSizeBytes?: number;
+  /**
+   * Globs of the keys below the source prefix to migrate; a key is migrated when it matches one
+   * (see {@link createKeyFilter}). @default - every key
+   */
+  readonly include?: readonly string[];
+  /** Globs of the keys below the source prefix to leave out; they win over `include`. @default - none */
+  readonly exclude?: readonly string[];
+  /**
+   * Copy keys that no route of the API reads (an archive, such as `generated/legacy/...`).
+   * Without it they are refused, each with the `--to` (or `--from`) that would fit.
+   * @default false
+   */
+  readonly allowUnlisted?: boolean;
   /** Receives progress. @default - none */
   readonly progress?: ProgressListener;
   /** Stops scheduling copies when aborted; the report says the run was interrupted. @default - none */
   readonly signal?: AbortSignal;
 }
 
-/** What was decided for one object. */
-export type ObjectAction = 'copy' | 'overwrite' | 'skip' | 'conflict' | 'fail';
+/**
+ * What was decided for one object. `refuse`: not copied, because no route of the API would read
+ * it at its destination.
+ */
+export type ObjectAction = 'copy' | 'overwrite' | 'skip' | 'conflict' | 'refuse' | 'fail';
 
 /** One object of the migration, in a dry run's plan or a report's lists. */
 export interface ObjectOutcome {
@@ -49,14 +65,18 @@ export interface ObjectOutcome {
 
 /** Counts of a migration. */
 export interface MigrationCounts {
-  /** Objects found under the source prefix. */
+  /** Objects found under the source prefix that the filters select. */
   readonly listed: number;
+  /** Objects found under the source prefix that `include`/`exclude` leave out. */
+  readonly excluded: number;
   /** Copied, overwrites included (in a dry run: would be). */
   readonly copied: number;
   /** Already present and identical. */
   readonly skipped: number;
   /** Present and different, left alone (no `--overwrite`). */
   readonly conflicts: number;
+  /** Not copied: no route of the API would read them at their destination (no `allowUnlisted`). */
+  readonly refused: number;
   /** Could not be copied. */
   readonly failed: number;
   /** Compared after copying with `--verify` and found equal. */
@@ -67,7 +87,10 @@ export interface MigrationCounts {
 
 /** The result of {@link runMigration}. */
 export interface MigrationReport {
-  /** True when every listed object is in place: nothing failed, conflicted or failed verification. */
+  /**
+   * True when every listed object is in place: nothing failed, conflicted, was refused or failed
+   * verification.
+   */
   readonly ok: boolean;
   readonly dryRun: boolean;
   /** True when the run was stopped (Ctrl-C) before every object was handled. */
@@ -83,6 +106,10 @@ export interface MigrationReport {
   readonly objectsPerSecond: number;
   /** Objects left alone because the destination differs. */
   readonly conflicts: readonly ObjectOutcome[];
+  /** Objects not copied because no route would read them, each with the mapping that fits. */
+  readonly refusals: readonly ObjectOutcome[];
+  /** When there are refusals: which keys the API reads, and how to copy the others anyway. */
+  readonly refusalHint?: string;
   /** Objects that could not be copied or failed verification. */
   readonly failures: readonly ObjectOutcome[];
   /** Dry run only: every object and what would be done with it. */
@@ -98,12 +125,13 @@ export interface ProgressSnapshot {
   readonly listedBytes: number;
   /** True once the source listing is complete, so `listed` is the total. */
   readonly listingDone: boolean;
-  /** Objects handled: copied, skipped, conflicting or failed. */
+  /** Objects handled: copied, skipped, conflicting, refused or failed. */
   readonly done: number;
   readonly doneBytes: number;
   readonly copied: number;
   readonly skipped: number;
   readonly conflicts: number;
+  readonly refused: number;
   readonly failed: number;
   /** Milliseconds since the start. */
   readonly elapsedMs: number;

@@ -85,3 +85,61 @@ describe('doctor on a real S3 server with a bucket that was never versioned', {
     });
   });
 });
+
+describe('doctor on versitygw, straight to the server', { timeout: 30_000 }, () => {
+  /** The server itself, not the copy-condition stand-in: doctor copies nothing. */
+  const direct = (s3: ConformanceS3, overrides: Record<string, string> = {}) =>
+    s3.env({ S3_ENDPOINT: s3.server.endpoint, ...overrides });
+
+  it('names versitygw, which can version, and the command that enables it, for a bucket never versioned', async () => {
+    const report = await runDoctor(direct(unversioned));
+
+    const versioning = find(report, 'versioning');
+    expect(versioning).toMatchObject({
+      status: 'warn',
+      detail:
+        `Versioning has never been enabled on "${BUCKET}" at ${unversioned.server.endpoint}, a ` +
+        'versitygw, which can version buckets.',
+    });
+    expect(versioning?.detail).not.toContain('s3rver');
+    expect(versioning?.fix).toContain(
+      `aws --endpoint-url ${unversioned.server.endpoint} s3api put-bucket-versioning --bucket ${BUCKET} ` +
+        '--versioning-configuration Status=Enabled',
+    );
+    expect(versioning?.fix).not.toContain('deploy');
+  });
+
+  it('names SignatureDoesNotMatch and the keys to check when the secret is wrong', async () => {
+    const result = await runCommand(
+      ['doctor', '--json'],
+      direct(versioned, { BACKEND_AWS_SECRET: 'not-the-secret' }),
+    );
+
+    const report = JSON.parse(result.stdout) as DoctorReport;
+    expect(result.code).toBe(1);
+    expect(find(report, 'bucket')).toMatchObject({
+      status: 'fail',
+      detail: expect.stringContaining('SignatureDoesNotMatch (HTTP 403)'),
+      fix: expect.stringMatching(
+        /^The secret key does not belong to the access key id \S+ \(SignatureDoesNotMatch\): check BACKEND_AWS_KEY and BACKEND_AWS_SECRET\./,
+      ),
+    });
+    expect(find(report, 'probe-put')?.status).toBe('skip');
+  });
+
+  it('names an access key versitygw does not know, which it answers with a 404, not a missing bucket', async () => {
+    const result = await runCommand(
+      ['doctor', '--json'],
+      direct(versioned, { BACKEND_AWS_KEY: 'AKIAUNKNOWN000000000' }),
+    );
+
+    const report = JSON.parse(result.stdout) as DoctorReport;
+    expect(find(report, 'bucket')).toMatchObject({
+      status: 'fail',
+      fix: expect.stringContaining(
+        'does not know the access key id AKIA…0000 (XAdminUserNotFound): check BACKEND_AWS_KEY',
+      ),
+    });
+    expect(find(report, 'bucket')?.detail).not.toContain('There is no bucket');
+  });
+});

@@ -27,7 +27,17 @@ afterAll(async () => {
 
 async function migrate(from: string, to: string, ...extra: string[]) {
   const result = await runCommand(
-    ['migrate', '--from', from, '--to', to, '--json', '--no-progress', ...extra],
+    [
+      'migrate',
+      '--from',
+      from,
+      '--to',
+      to,
+      '--allow-unlisted',
+      '--json',
+      '--no-progress',
+      ...extra,
+    ],
     s3.env(),
   );
   return { code: result.code, report: JSON.parse(result.stdout) as MigrationReport };
@@ -80,6 +90,7 @@ describe('migrate on a real S3 server, where the destination already holds somet
       report = await runMigration(target, {
         from: `s3://${SOURCE_BUCKET}/late`,
         to: 'generated/late/',
+        allowUnlisted: true,
       });
     } finally {
       target.destroy();
@@ -111,6 +122,7 @@ describe('migrate on a real S3 server, where the destination already holds somet
       report = await runMigration(target, {
         from: `s3://${SOURCE_BUCKET}/gone`,
         to: 'generated/gone/',
+        allowUnlisted: true,
         overwrite: true,
       });
     } finally {

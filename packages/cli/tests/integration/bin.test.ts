@@ -43,6 +43,7 @@ describe('the autobio-storage command', { timeout: 30_000 }, () => {
         `s3://${SOURCE_BUCKET}/old`,
         '--to',
         'generated',
+        '--allow-unlisted',
         '--dry-run',
         '--json',
       ],

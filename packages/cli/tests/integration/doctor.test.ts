@@ -1,12 +1,16 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DoctorReport } from '../../src/types/doctor.ts';
 import { BUCKET, listBucket, startTestS3, type TestS3 } from '../helpers/local-s3.ts';
 import { runBin, runCommand } from '../helpers/run-cli.ts';
 
 let s3: TestS3;
+
+/** The file name of a generated key: a 13-digit millisecond timestamp and a UUID. */
+const GENERATED_FILE = '1714521600000-3b241101-e2bb-4255-8caf-4136c566a962.png';
 
 beforeAll(async () => {
   s3 = await startTestS3();
@@ -72,13 +76,14 @@ describe('doctor against the embedded S3 server', () => {
       'probe-put': 'skip',
       versioning: 'skip',
     });
-    expect(find(report, 'bucket').fix).toBe(
-      'Bucket "autobio-typo" does not exist. Check S3_BUCKET_NAME, or deploy the environment\'s ' +
-        'stack (pnpm cdk deploy) to create it.',
-    );
+    const fix = find(report, 'bucket').fix;
+    expect(fix).toContain(`The server at ${s3.server.endpoint} has no bucket "autobio-typo"`);
+    expect(fix).toContain(`aws --endpoint-url ${s3.server.endpoint} s3 mb s3://autobio-typo`);
+    expect(fix).toContain('pass --local');
+    expect(fix).not.toContain('cdk deploy');
   });
 
-  it('fails for missing permissions, naming the unknown key and the actions to grant', async () => {
+  it('fails first on the unknown access key, naming it, and skips what needs the bucket', async () => {
     const result = await runCommand(
       ['doctor', '--json'],
       s3.env({ BACKEND_AWS_KEY: 'AKIAUNKNOWN000000000' }),
@@ -87,14 +92,16 @@ describe('doctor against the embedded S3 server', () => {
     expect(result.code).toBe(1);
     expect(statuses(report)).toMatchObject({
       bucket: 'fail',
-      'probe-put': 'fail',
-      'probe-read': 'skip',
+      region: 'skip',
+      'probe-put': 'skip',
+      versioning: 'skip',
     });
-    expect(find(report, 'bucket').fix).toContain(`Grant s3:ListBucket on arn:aws:s3:::${BUCKET}`);
-    expect(find(report, 'probe-put').detail).toContain('InvalidAccessKeyId (HTTP 403)');
-    expect(find(report, 'probe-put').fix).toContain(
-      'S3 does not know the access key id AKIA…0000: check BACKEND_AWS_KEY',
+    expect(find(report, 'bucket').detail).toContain('InvalidAccessKeyId (HTTP 403)');
+    const fix = find(report, 'bucket').fix;
+    expect(fix).toMatch(
+      /^The server at \S+ does not know the access key id AKIA…0000 \(InvalidAccessKeyId\): check BACKEND_AWS_KEY and BACKEND_AWS_SECRET\./,
     );
+    expect(fix).not.toContain('s3:ListBucket');
   });
 
   it.each([
@@ -108,10 +115,10 @@ describe('doctor against the embedded S3 server', () => {
     ],
     ['S3_ENDPOINT', { S3_ENDPOINT: 'localhost:4569' }, 'is not an http(s) URL'],
     ['S3_GENERATED_PREFIX', { S3_GENERATED_PREFIX: 'generated' }, 'it must end in "/"'],
-  ])('fails for bad config in %s, naming it and the fix', async (variable, overrides, fix) => {
+  ])('exits 2 for bad config in %s, naming it and the fix', async (variable, overrides, fix) => {
     const result = await runCommand(['doctor', '--json'], s3.env(overrides));
     const report = JSON.parse(result.stdout) as DoctorReport;
-    expect(result.code).toBe(1);
+    expect(result.code).toBe(2);
     expect(find(report, 'config')).toMatchObject({ status: 'fail', data: { variable } });
     expect(find(report, 'config').fix).toContain(fix);
     expect(report.checks.slice(1).every((check) => check.status === 'skip')).toBe(true);
@@ -123,24 +130,77 @@ describe('doctor against the embedded S3 server', () => {
       s3.env({ S3_ENDPOINT: 'http://127.0.0.1:9', S3_MAX_ATTEMPTS: '1' }),
     );
     expect(result.code).toBe(1);
-    expect(result.stdout).toMatch(/FAIL {2}bucket reachable +S3 could not be reached/);
-    expect(result.stdout).toContain('fix: Check S3_ENDPOINT (http://127.0.0.1:9)');
+    expect(result.stdout).toMatch(
+      /FAIL {2}bucket reachable +S3 could not be reached at http:\/\/127\.0\.0\.1:9: .*ECONNREFUSED/,
+    );
+    expect(result.stdout).toContain(
+      'fix: Is pnpm dev running? Start it with `pnpm dev` and pass --local, or give the address ' +
+        'of the S3 server that runs with --endpoint-url (this one came from S3_ENDPOINT).',
+    );
   });
 
-  it('checks an S3 URI given by the illustration-gen service', async () => {
-    const own = await runCommand(
-      ['doctor', '--s3-uri', `s3://${BUCKET}/generated/memory/u1/0001-a.png`],
-      s3.env(),
+  it('never prints the user name and password of S3_ENDPOINT, as text or JSON', async () => {
+    const endpoint = s3.server.endpoint.replace('http://', 'http://admin:hunter2@');
+    const text = await runCommand(['doctor'], s3.env({ S3_ENDPOINT: endpoint }));
+    const json = await runCommand(['doctor', '--json'], s3.env({ S3_ENDPOINT: endpoint }));
+    const unreachable = await runCommand(
+      ['doctor', '--json'],
+      s3.env({ S3_ENDPOINT: 'http://admin:hunter2@127.0.0.1:9', S3_MAX_ATTEMPTS: '1' }),
     );
-    expect(own.stdout).toMatch(/PASS {2}external S3 URI/);
-    const foreign = await runCommand(
-      ['doctor', '--s3-uri', 's3://sdxl-scratch/generated/memory/u1/0001-a.png'],
-      s3.env(),
+    const malformed = await runCommand(
+      ['doctor', '--json'],
+      s3.env({ S3_ENDPOINT: 'admin:hunter2@127.0.0.1:4569' }),
     );
-    expect(foreign.code).toBe(1);
-    expect(foreign.stdout).toContain(
-      `fix: Configure the illustration-gen service with S3_BUCKET_NAME=${BUCKET}`,
+    expect(text.stdout).toContain(`endpoint ${s3.server.endpoint} (local)`);
+    expect((JSON.parse(json.stdout) as DoctorReport).checks[0]?.data?.endpoint).toBe(
+      s3.server.endpoint,
     );
+    expect((JSON.parse(malformed.stdout) as DoctorReport).checks[0]?.fix).toContain(
+      '"127.0.0.1:4569" is not an http(s) URL',
+    );
+    for (const result of [text, json, unreachable, malformed]) {
+      expect(`${result.stdout}${result.stderr}`).not.toContain('hunter2');
+    }
+  });
+
+  it('passes an S3 URI the API takes: a generated key of this bucket that is stored', async () => {
+    const key = `generated/memory/u1/${GENERATED_FILE}`;
+    await s3.client.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: 'png' }));
+    const result = await runCommand(['doctor', '--s3-uri', `s3://${BUCKET}/${key}`], s3.env());
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain(
+      `PASS  external S3 URI     s3://${BUCKET}/${key} is a generated memory illustration of ` +
+        'user "u1", stored (3 bytes): the API takes it.',
+    );
+  });
+
+  it.each([
+    [
+      'in another bucket',
+      `s3://sdxl-scratch/generated/memory/u1/${GENERATED_FILE}`,
+      'is in bucket "sdxl-scratch"',
+    ],
+    ['outside the generated prefix', `s3://${BUCKET}/subjects/u1.png`, 'not under generated/'],
+    [
+      'not a generated key',
+      `s3://${BUCKET}/generated/memory/u1/img-1.png`,
+      'is not a generated key',
+    ],
+    [
+      'not stored',
+      `s3://${BUCKET}/generated/subject/u2/${GENERATED_FILE}`,
+      'nothing is stored there',
+    ],
+    ['not an S3 URI', 'https://example.com/x.png', 'is not an S3 URI'],
+  ])('fails an S3 URI the API refuses, %s, with exit code 1', async (_, uri, detail) => {
+    const result = await runCommand(['doctor', '--json', '--s3-uri', uri], s3.env());
+    const report = JSON.parse(result.stdout) as DoctorReport;
+    expect(result.code).toBe(1);
+    expect(find(report, 's3-uri')).toMatchObject({
+      status: 'fail',
+      detail: expect.stringContaining(detail),
+      fix: expect.any(String),
+    });
   });
 
   it('runs as the installed command from any directory, with the same exit code', async () => {

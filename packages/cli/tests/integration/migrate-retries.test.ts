@@ -59,6 +59,7 @@ async function migrate(
       `s3://${SOURCE_BUCKET}/${prefix}`,
       '--to',
       `generated/${prefix}/`,
+      '--allow-unlisted',
       '--json',
       '--no-progress',
       ...extra,

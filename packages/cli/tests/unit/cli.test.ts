@@ -27,8 +27,15 @@ describe('runCli', () => {
       '--max-attempts <n>',
       '--page-size <n>',
       '--from-region <region>',
+      '--include <glob>',
+      '--exclude <glob>',
+      '--allow-unlisted',
       '--json',
       '--no-progress',
+      '--local',
+      '--endpoint-url <url>',
+      '--region <region>',
+      '--profile <name>',
     ]) {
       expect(result.stdout).toContain(option);
     }
@@ -43,6 +50,10 @@ describe('runCli', () => {
       '--probe-area <area>',
       '--warn-only <checks>',
       '--strict',
+      '--local',
+      '--endpoint-url <url>',
+      '--region <region>',
+      '--profile <name>',
     ]) {
       expect(result.stdout).toContain(option);
     }

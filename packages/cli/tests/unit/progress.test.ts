@@ -1,7 +1,9 @@
-import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   BarProgress,
   createProgressListener,
+  formatBarLine,
   formatProgressLine,
   LineProgress,
 } from '../../src/progress.ts';
@@ -18,6 +20,7 @@ const snapshot = (overrides: Partial<ProgressSnapshot> = {}): ProgressSnapshot =
   copied: 40,
   skipped: 8,
   conflicts: 1,
+  refused: 0,
   failed: 1,
   elapsedMs: 2000,
   ...overrides,
@@ -35,10 +38,36 @@ describe('formatProgressLine', () => {
     expect(formatProgressLine(snapshot({ dryRun: true }))).toContain('; to copy 40, skipped 8');
   });
 
-  it('marks the total as growing and the time left as unknown while listing', () => {
+  it('shows the objects listed so far, with no percentage and the time left unknown, while listing', () => {
     const line = formatProgressLine(snapshot({ listingDone: false }));
-    expect(line).toContain('50/200+ objects,');
-    expect(line).toContain('ETA ?');
+    expect(line).toBe(
+      'progress: 50 done, 200 listed so far, 512 B of 2.0 KiB+, 25.0 obj/s, ETA ?; ' +
+        'copied 40, skipped 8, conflicts 1, failed 1\n',
+    );
+  });
+
+  it('counts the refused objects when there are any', () => {
+    expect(formatProgressLine(snapshot({ refused: 3 }))).toContain(
+      'conflicts 1, refused 3, failed 1',
+    );
+  });
+});
+
+describe('formatBarLine', () => {
+  const drawBar = (share: number) => `[${'#'.repeat(Math.round(share * 10)).padEnd(10, '.')}]`;
+
+  it('draws no bar and no percentage while the source is still being listed', () => {
+    expect(formatBarLine(snapshot({ listingDone: false }), drawBar)).toBe(
+      'listing... | 50 done, 200 listed so far | 512 B/2.0 KiB+ | 25.0 obj/s | ETA ? | ' +
+        'copied 40, skipped 8, conflicts 1, failed 1',
+    );
+  });
+
+  it('draws the bar and the percentage of the whole once the listing is complete', () => {
+    expect(formatBarLine(snapshot(), drawBar)).toBe(
+      '[###.......] 25% | 50/200 objects | 512 B/2.0 KiB | 25.0 obj/s | ETA 6s | ' +
+        'copied 40, skipped 8, conflicts 1, failed 1',
+    );
   });
 });
 
@@ -67,6 +96,88 @@ describe('BarProgress', () => {
     const text = stream.text();
     expect(text).toContain('100% | 200/200 objects | 2.0 KiB/2.0 KiB');
     expect(text).toContain('copied 190, skipped 8, conflicts 1, failed 1');
+  });
+});
+
+/**
+ * A migration's snapshots in order: objects listed page by page while copies finish, the
+ * listing then complete, and the rest copied.
+ */
+const runOfSnapshots = fc
+  .tuple(
+    fc.array(fc.tuple(fc.nat({ max: 1000 }), fc.nat({ max: 1000 })), {
+      minLength: 1,
+      maxLength: 15,
+    }),
+    fc.array(fc.nat({ max: 1000 }), { maxLength: 5 }),
+  )
+  .map(([listingSteps, finishingSteps]) => {
+    const snapshots: ProgressSnapshot[] = [];
+    let listed = 0;
+    let done = 0;
+    const push = (listingDone: boolean) =>
+      snapshots.push(
+        snapshot({ listed, done, copied: done, skipped: 0, conflicts: 0, failed: 0, listingDone }),
+      );
+    for (const [newlyListed, newlyDone] of listingSteps) {
+      listed += newlyListed;
+      done = Math.min(listed, done + newlyDone);
+      push(false);
+    }
+    for (const newlyDone of finishingSteps) {
+      done = Math.min(listed, done + newlyDone);
+      push(true);
+    }
+    done = listed;
+    push(true);
+    return snapshots;
+  });
+
+describe('BarProgress on a terminal, while the source is still being listed', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('never shows a percentage that falls, however the listed total grows', () => {
+    fc.assert(
+      fc.property(runOfSnapshots, (snapshots) => {
+        vi.useFakeTimers();
+        const stream = captureStream(true);
+        const progress = new BarProgress(stream);
+        progress.start(snapshot({ listed: 0, done: 0, listingDone: false }));
+        for (const next of snapshots) {
+          progress.update(next);
+          // Past the bar's redraw interval, so that each snapshot is drawn.
+          vi.advanceTimersByTime(500);
+        }
+        progress.stop(snapshots.at(-1)!);
+        vi.useRealTimers();
+        const percentages = [...stream.text().matchAll(/(\d+)% \|/g)].map((m) => Number(m[1]));
+        expect(percentages.length).toBeGreaterThan(0);
+        for (let i = 1; i < percentages.length; i++) {
+          expect(percentages[i]).toBeGreaterThanOrEqual(percentages[i - 1]!);
+        }
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it('shows the objects listed so far instead of a percentage', () => {
+    vi.useFakeTimers();
+    const stream = captureStream(true);
+    const progress = new BarProgress(stream);
+    progress.start(snapshot({ listed: 1000, done: 0, listingDone: false }));
+    vi.advanceTimersByTime(500);
+    progress.update(snapshot({ listed: 1000, done: 940, listingDone: false }));
+    vi.advanceTimersByTime(500);
+    progress.update(snapshot({ listed: 1500, done: 950, listingDone: false }));
+    vi.advanceTimersByTime(500);
+    progress.stop(snapshot({ listed: 1500, done: 1500, listingDone: true }));
+    const text = stream.text();
+    expect(text).toContain('940 done, 1000 listed so far');
+    expect(text).toContain('950 done, 1500 listed so far');
+    expect(text).not.toMatch(/9\d% \|/);
+    expect(text).toContain('100% | 1500/1500 objects');
   });
 });
 

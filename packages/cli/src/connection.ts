@@ -1,0 +1,130 @@
+import {
+  ConfigurationError,
+  type Environment,
+  readHttpUrl,
+  validateRegion,
+} from '@autobio/s3-storage';
+import { redactUrl } from '@autobio/s3-storage/redact';
+import { EXIT_USAGE } from './constants.ts';
+import { CliError, InvalidOptionError } from './errors.ts';
+import type {
+  ConnectionContext,
+  ConnectionOptions,
+  ResolvedConnection,
+} from './types/connection.ts';
+
+/** `--local` found no `pnpm dev` running on the data folder it looked at. Nothing was attempted. */
+export class LocalDevNotRunningError extends CliError {
+  public readonly dataDir: string;
+
+  public constructor(dataDir: string, reason: string, options?: { cause?: unknown }) {
+    super(
+      'LocalDevNotRunning',
+      `--local: ${reason} Start it with \`pnpm dev\` at the repository's root and run this ` +
+        'again; a pnpm dev started with DEV_DATA_DIR=<folder> is found with the same ' +
+        'DEV_DATA_DIR here. Without pnpm dev, drop --local and pass --endpoint-url (or set ' +
+        'S3_ENDPOINT, S3_BUCKET_NAME and the keys).',
+      { ...options, exitCode: EXIT_USAGE },
+    );
+    this.dataDir = dataDir;
+  }
+}
+
+/** Thrown by the storage package's validators for a flag's value: the same, naming the flag. */
+function asOptionError(option: string, value: string, error: unknown): never {
+  if (error instanceof ConfigurationError) {
+    const fix = error.message.slice(`${error.variable}: `.length);
+    throw new InvalidOptionError(option, redactUrl(value), redactUrl(fix), { cause: error });
+  }
+  throw error;
+}
+
+/** The settings of the `pnpm dev` that runs, as the storage package's variables. */
+async function localEnvironment(
+  env: Environment,
+): Promise<{ env: Record<string, string>; context: ConnectionContext }> {
+  // Loaded only for --local: the dev package brings the whole local stack with it.
+  const { LocalConnectionError, localConnectionEnvironment, readLocalConnection, resolveDataDir } =
+    await import('@autobio/dev');
+  const dataDir = resolveDataDir(env as NodeJS.ProcessEnv);
+  let connection: Awaited<ReturnType<typeof readLocalConnection>>;
+  try {
+    connection = await readLocalConnection(dataDir);
+  } catch (error) {
+    if (error instanceof LocalConnectionError) {
+      throw new LocalDevNotRunningError(dataDir, `${error.message}`, { cause: error });
+    }
+    throw error;
+  }
+  if (!connection) {
+    throw new LocalDevNotRunningError(
+      dataDir,
+      `no pnpm dev is running on the data folder ${dataDir} (DEV_DATA_DIR ` +
+        `${env.DEV_DATA_DIR?.trim() ? `is ${JSON.stringify(env.DEV_DATA_DIR.trim())}` : 'is not set'}): ` +
+        'it holds no connection settings, or only those of a pnpm dev that has stopped.',
+    );
+  }
+  return {
+    env: localConnectionEnvironment(connection),
+    context: {
+      local: { engine: connection.engine, dataDir: connection.dataDir },
+      endpointFrom: '--local',
+    },
+  };
+}
+
+/**
+ * Applies the connection options to the environment, each winning over the variable it stands
+ * for: `--local` sets the endpoint, bucket, region and keys of the running `pnpm dev`;
+ * `--endpoint-url` sets S3_ENDPOINT, `--region` S3_CLIENT_REGION; `--profile` drops
+ * BACKEND_AWS_KEY/BACKEND_AWS_SECRET, so that the profile's credentials are used.
+ * @throws InvalidOptionError for a bad value; LocalDevNotRunningError when `--local` finds no
+ *   pnpm dev.
+ */
+export async function resolveConnection(
+  env: Environment,
+  options: ConnectionOptions,
+): Promise<ResolvedConnection> {
+  if (options.local) {
+    const local = await localEnvironment(env);
+    return { env: { ...env, ...local.env }, context: local.context };
+  }
+  const resolved: Record<string, string | undefined> = { ...env };
+  const context: { -readonly [K in keyof ConnectionContext]: ConnectionContext[K] } = {};
+  if (options.endpointUrl !== undefined) {
+    try {
+      readHttpUrl(
+        { '--endpoint-url': options.endpointUrl },
+        '--endpoint-url',
+        'http://127.0.0.1:4569',
+      );
+    } catch (error) {
+      asOptionError('--endpoint-url', options.endpointUrl, error);
+    }
+    resolved.S3_ENDPOINT = options.endpointUrl;
+    context.endpointFrom = '--endpoint-url';
+  } else if (env.S3_ENDPOINT?.trim()) {
+    context.endpointFrom = 'S3_ENDPOINT';
+  }
+  if (options.region !== undefined) {
+    try {
+      validateRegion(options.region, '--region');
+    } catch (error) {
+      asOptionError('--region', options.region, error);
+    }
+    resolved.S3_CLIENT_REGION = options.region;
+  }
+  if (options.profile !== undefined) {
+    if (!/^[\w.@+-]+$/.test(options.profile)) {
+      throw new InvalidOptionError(
+        '--profile',
+        options.profile,
+        'give the name of a profile of the shared AWS config (~/.aws/config), as `aws configure list-profiles` lists them.',
+      );
+    }
+    delete resolved.BACKEND_AWS_KEY;
+    delete resolved.BACKEND_AWS_SECRET;
+    context.profile = options.profile;
+  }
+  return { env: resolved, context };
+}
