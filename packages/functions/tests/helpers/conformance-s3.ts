@@ -1,50 +1,18 @@
-import { type IncomingHttpHeaders, request } from 'node:http';
+import { listVersions, type StoredVersion } from '@autobio/local-s3/conformance';
 import { ObjectNotFoundError, type S3Storage } from '@autobio/s3-storage';
-import { ListObjectVersionsCommand } from '@aws-sdk/client-s3';
 
-/** One entry of ListObjectVersions: a version or a delete marker. */
-export interface StoredVersion {
-  readonly key: string;
-  readonly versionId: string;
-  readonly deleteMarker: boolean;
-}
-
-/** An S3 answer as it came over the wire. */
-export interface RawResponse {
-  readonly status: number;
-  readonly headers: IncomingHttpHeaders;
-  readonly body: Buffer;
-  /** The `<Code>` of an S3 error document, when the body is one. */
-  readonly errorCode: string | undefined;
-}
-
-function errorCodeOf(body: Buffer): string | undefined {
-  return /<Code>([^<]+)<\/Code>/.exec(body.toString('utf8'))?.[1];
-}
+export {
+  postForm,
+  type RawResponse,
+  type StoredVersion,
+  sendRaw,
+  withKey,
+  withTamperedSignature,
+} from '@autobio/local-s3/conformance';
 
 /** Every version and delete marker whose key starts with `prefix`, as the server lists them. */
-export async function versionsUnder(storage: S3Storage, prefix: string): Promise<StoredVersion[]> {
-  const found: StoredVersion[] = [];
-  let keyMarker: string | undefined;
-  let versionIdMarker: string | undefined;
-  do {
-    const page = await storage.getClient().send(
-      new ListObjectVersionsCommand({
-        Bucket: storage.getBucketName(),
-        Prefix: prefix,
-        ...(keyMarker ? { KeyMarker: keyMarker, VersionIdMarker: versionIdMarker } : {}),
-      }),
-    );
-    for (const version of page.Versions ?? []) {
-      found.push({ key: version.Key!, versionId: version.VersionId!, deleteMarker: false });
-    }
-    for (const marker of page.DeleteMarkers ?? []) {
-      found.push({ key: marker.Key!, versionId: marker.VersionId!, deleteMarker: true });
-    }
-    keyMarker = page.IsTruncated ? page.NextKeyMarker : undefined;
-    versionIdMarker = page.IsTruncated ? page.NextVersionIdMarker : undefined;
-  } while (keyMarker);
-  return found;
+export function versionsUnder(storage: S3Storage, prefix: string): Promise<StoredVersion[]> {
+  return listVersions(storage.getClient(), storage.getBucketName(), prefix);
 }
 
 /** Whether the server holds nothing at `key`: HEAD finds no object, and no version is listed. */
@@ -56,72 +24,4 @@ export async function holdsNothingAt(storage: S3Storage, key: string): Promise<b
     if (!(error instanceof ObjectNotFoundError)) throw error;
   }
   return (await versionsUnder(storage, key)).every((entry) => entry.key !== key);
-}
-
-/**
- * Sends one request with exactly these headers (Content-Length is the body's unless given),
- * over node:http so that nothing is added, normalised or checked on the way.
- */
-export function sendRaw(
-  method: 'GET' | 'PUT',
-  url: string,
-  headers: Readonly<Record<string, string>> = {},
-  body?: Buffer,
-): Promise<RawResponse> {
-  return new Promise((resolve, reject) => {
-    const req = request(url, {
-      method,
-      headers: { ...(body ? { 'content-length': String(body.length) } : {}), ...headers },
-    });
-    req.on('error', reject);
-    req.on('response', (response) => {
-      const chunks: Buffer[] = [];
-      response.on('data', (chunk: Buffer) => chunks.push(chunk));
-      response.on('error', reject);
-      response.on('end', () => {
-        const data = Buffer.concat(chunks);
-        resolve({
-          status: response.statusCode ?? 0,
-          headers: response.headers,
-          body: data,
-          errorCode: errorCodeOf(data),
-        });
-      });
-    });
-    req.end(body);
-  });
-}
-
-/** Posts a presigned form with `file` as its last field, as S3 wants. */
-export async function postForm(
-  url: string,
-  fields: Readonly<Record<string, string>>,
-  file: Buffer,
-  fileType = 'image/png',
-): Promise<{ readonly status: number; readonly errorCode: string | undefined }> {
-  const form = new FormData();
-  for (const [name, value] of Object.entries(fields)) form.append(name, value);
-  form.append('file', new Blob([file], { type: fileType }), 'upload.png');
-  const response = await fetch(url, { method: 'POST', body: form });
-  return {
-    status: response.status,
-    errorCode: errorCodeOf(Buffer.from(await response.arrayBuffer())),
-  };
-}
-
-/** The URL with one hex digit of its X-Amz-Signature changed. */
-export function withTamperedSignature(url: string): string {
-  const tampered = url.replace(
-    /(X-Amz-Signature=[0-9a-f]*)([0-9a-f])(?=&|$)/,
-    (_, head: string, last: string) => `${head}${last === '0' ? '1' : '0'}`,
-  );
-  if (tampered === url) throw new Error(`no X-Amz-Signature to tamper with in ${url}`);
-  return tampered;
-}
-
-/** The URL with its object path changed from `key` to `otherKey`, the query kept as signed. */
-export function withKey(url: string, key: string, otherKey: string): string {
-  const parsed = new URL(url);
-  if (!parsed.pathname.endsWith(`/${key}`)) throw new Error(`${url} is not for key ${key}`);
-  return `${parsed.origin}${parsed.pathname.slice(0, -key.length)}${otherKey}${parsed.search}`;
 }

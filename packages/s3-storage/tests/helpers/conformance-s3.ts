@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { type IncomingHttpHeaders, request } from 'node:http';
+import { request } from 'node:http';
 import { type LocalS3, type LocalS3Engine, startLocalS3 } from '@autobio/local-s3';
-import { ListObjectVersionsCommand } from '@aws-sdk/client-s3';
+import { listVersions, type StoredVersion } from '@autobio/local-s3/conformance';
 import { afterAll, beforeAll } from 'vitest';
 import { ObjectNotFoundError } from '../../src/errors.ts';
 import { createS3Storage, type S3Storage } from '../../src/storage.ts';
@@ -9,22 +9,14 @@ import type { S3StorageOptions } from '../../src/types/storage.ts';
 
 export const CONFORMANCE_BUCKET = 'autobio-conformance';
 
-/** One entry of ListObjectVersions: a version or a delete marker. */
-export interface StoredVersion {
-  readonly key: string;
-  readonly versionId: string;
-  readonly deleteMarker: boolean;
-  readonly sizeBytes: number | undefined;
-}
-
-/** An S3 answer as it came over the wire. */
-export interface RawResponse {
-  readonly status: number;
-  readonly headers: IncomingHttpHeaders;
-  readonly body: Buffer;
-  /** The `<Code>` of an S3 error document, when the body is one. */
-  readonly errorCode: string | undefined;
-}
+export {
+  postForm,
+  type RawResponse,
+  type StoredVersion,
+  sendRaw,
+  withKey,
+  withTamperedSignature,
+} from '@autobio/local-s3/conformance';
 
 /** The real S3 server of one test file, and what the tests ask it. */
 export interface ConformanceS3 {
@@ -59,39 +51,8 @@ export function useConformanceS3(options: { readonly engine?: LocalS3Engine } = 
   });
   afterAll(() => server?.stop());
 
-  const versionsUnder = async (prefix: string): Promise<StoredVersion[]> => {
-    const found: StoredVersion[] = [];
-    let keyMarker: string | undefined;
-    let versionIdMarker: string | undefined;
-    do {
-      const page = await probe!.getClient().send(
-        new ListObjectVersionsCommand({
-          Bucket: CONFORMANCE_BUCKET,
-          Prefix: prefix,
-          ...(keyMarker ? { KeyMarker: keyMarker, VersionIdMarker: versionIdMarker } : {}),
-        }),
-      );
-      for (const version of page.Versions ?? []) {
-        found.push({
-          key: version.Key!,
-          versionId: version.VersionId!,
-          deleteMarker: false,
-          sizeBytes: version.Size,
-        });
-      }
-      for (const marker of page.DeleteMarkers ?? []) {
-        found.push({
-          key: marker.Key!,
-          versionId: marker.VersionId!,
-          deleteMarker: true,
-          sizeBytes: undefined,
-        });
-      }
-      keyMarker = page.IsTruncated ? page.NextKeyMarker : undefined;
-      versionIdMarker = page.IsTruncated ? page.NextVersionIdMarker : undefined;
-    } while (keyMarker);
-    return found;
-  };
+  const versionsUnder = (prefix: string): Promise<StoredVersion[]> =>
+    listVersions(probe!.getClient(), CONFORMANCE_BUCKET, prefix);
 
   return {
     server: () => server!,
@@ -134,47 +95,6 @@ export function imageBytes(sizeBytes: number): Buffer {
   return bytes.subarray(0, sizeBytes);
 }
 
-function errorCodeOf(body: Buffer): string | undefined {
-  return /<Code>([^<]+)<\/Code>/.exec(body.toString('utf8'))?.[1];
-}
-
-/**
- * Sends one request with exactly these headers (Content-Length is the body's unless given),
- * over node:http so that nothing is added, normalised or checked on the way.
- */
-export function sendRaw(
-  method: 'GET' | 'PUT' | 'HEAD',
-  url: string,
-  headers: Readonly<Record<string, string>> = {},
-  body?: Buffer,
-): Promise<RawResponse> {
-  return new Promise((resolve, reject) => {
-    const req = request(url, {
-      method,
-      headers: {
-        ...(body ? { 'content-length': String(body.length) } : {}),
-        ...headers,
-      },
-    });
-    req.on('error', reject);
-    req.on('response', (response) => {
-      const chunks: Buffer[] = [];
-      response.on('data', (chunk: Buffer) => chunks.push(chunk));
-      response.on('error', reject);
-      response.on('end', () => {
-        const data = Buffer.concat(chunks);
-        resolve({
-          status: response.statusCode ?? 0,
-          headers: response.headers,
-          body: data,
-          errorCode: errorCodeOf(data),
-        });
-      });
-    });
-    req.end(body);
-  });
-}
-
 /**
  * Starts a PUT that declares `body.length` bytes, sends the first half and then resets the
  * connection (RST), as a crashed client or a dropped network does.
@@ -210,37 +130,4 @@ export function sendHalfThenReset(
       }, 100);
     });
   });
-}
-
-/** Posts a presigned form with `file` as its last field, as S3 wants. */
-export async function postForm(
-  url: string,
-  fields: Readonly<Record<string, string>>,
-  file: Buffer,
-  fileType = 'image/png',
-): Promise<{ readonly status: number; readonly errorCode: string | undefined }> {
-  const form = new FormData();
-  for (const [name, value] of Object.entries(fields)) form.append(name, value);
-  form.append('file', new Blob([file], { type: fileType }), 'upload.png');
-  const response = await fetch(url, { method: 'POST', body: form });
-  const body = Buffer.from(await response.arrayBuffer());
-  return { status: response.status, errorCode: errorCodeOf(body) };
-}
-
-/** The URL with one hex digit of its X-Amz-Signature changed. */
-export function withTamperedSignature(url: string): string {
-  const tampered = url.replace(
-    /(X-Amz-Signature=[0-9a-f]*)([0-9a-f])(?=&|$)/,
-    (_, head: string, last: string) => `${head}${last === '0' ? '1' : '0'}`,
-  );
-  if (tampered === url) throw new Error(`no X-Amz-Signature to tamper with in ${url}`);
-  return tampered;
-}
-
-/** The URL with its object path changed from `key` to `otherKey`, the query kept as signed. */
-export function withKey(url: string, key: string, otherKey: string): string {
-  const parsed = new URL(url);
-  if (!parsed.pathname.endsWith(`/${key}`)) throw new Error(`${url} is not for key ${key}`);
-  const path = `${parsed.pathname.slice(0, -key.length)}${otherKey}`;
-  return `${parsed.origin}${path}${parsed.search}`;
 }
