@@ -1,3 +1,4 @@
+import { createPublicKey } from 'node:crypto';
 import {
   DEFAULT_ILLUSTRATION_GEN_TIMEOUT_MS,
   LAMBDA_TIME_RESERVE_MS,
@@ -52,6 +53,7 @@ const CONTEXT_EXAMPLES = {
   illustrationGenUrl: 'https://illustration-gen.example.com/generate',
   illustrationGenPrincipal: 'arn:aws:iam::123456789012:role/illustration-gen',
   illustrationGenExternalId: 'a-shared-secret-id',
+  cdnPrivateKeySecretName: 'autobio/prod/cdn-private-key',
 } as const;
 
 /** One setting a deploy passes as context: `autobio:<environment>:<setting>`. */
@@ -135,6 +137,20 @@ const checkedBy = (check: (value: string) => unknown) =>
       ctx.addIssue({ code: 'custom', message: error.message.slice(error.variable.length + 2) });
     }
   });
+
+/** Whether `pem` is an RSA public key of 2048 bits, the only RSA size CloudFront accepts. */
+function isRsa2048PublicKey(pem: string): boolean {
+  try {
+    const key = createPublicKey(pem);
+    return (
+      pem.startsWith('-----BEGIN PUBLIC KEY-----') &&
+      key.asymmetricKeyType === 'rsa' &&
+      key.asymmetricKeyDetails?.modulusLength === 2048
+    );
+  } catch {
+    return false;
+  }
+}
 
 /** Who may assume the illustration-gen role; undefined when the text names nobody known. */
 function parsePrincipal(text = 'this-account'): IllustrationGenPrincipal | undefined {
@@ -247,7 +263,26 @@ function settingsSchema(name: EnvironmentName) {
     replication: bool.default(false),
     replicationRegion: checkedBy((v) => validateRegion(v, 'replicationRegion')),
     replicaBucketNamePrefix: text,
+    cdnPrivateKeySecretName: must(
+      must(
+        text,
+        (v) => /^[\w/+=.@-]{1,512}$/.test(v),
+        "is not a Secrets Manager secret name: 1-512 letters, digits and / _ + = . @ - (a name, not an ARN: the secret is in the stack's account and region).",
+      ),
+      (v) => !/-[A-Za-z0-9]{6}$/.test(v),
+      'ends in a hyphen and six characters, which Secrets Manager reads as the random suffix of an ARN. Choose a name that does not.',
+    ),
     cdn: bool.default(false),
+    cdnPublicKeyPem: must(
+      text,
+      (v) => !v.includes('PRIVATE KEY'),
+      'holds a private key. Never put it in the settings: put it in Secrets Manager, and here the public key `openssl rsa -in private_key.pem -pubout` writes.',
+      true,
+    ).refine((v) => v === undefined || isRsa2048PublicKey(v), {
+      error:
+        'is not the PEM of an RSA 2048 public key (-----BEGIN PUBLIC KEY-----), the kind CloudFront takes: write it with `openssl rsa -in private_key.pem -pubout` (infra/README.md, "The CDN\'s signing key").',
+      params: { redact: true },
+    }),
     illustrationGenMode: z
       .enum(['stub', 'service'], { error: 'must be one of stub, service' })
       .optional(),
@@ -398,6 +433,18 @@ function brokenRule(
     s.replication &&
     badPrefix(s.replicaBucketNamePrefix ?? `autobio-${name}-replica`, replicaRegion);
   if (replicaPrefixProblem) return ['replicaBucketNamePrefix', replicaPrefixProblem];
+  if (s.cdn && s.cdnPublicKeyPem === undefined)
+    return [
+      'cdnPublicKeyPem',
+      `is required with cdn: the distribution serves only URLs signed with the key pair whose public key this is. Make the key pair once (infra/README.md, "The CDN's signing key"), put its private key in Secrets Manager as ${key('cdnPrivateKeySecretName')} (default autobio/${name}/cdn-private-key), and its public key PEM here.`,
+    ];
+  const cdnSetting =
+    s.cdnPublicKeyPem !== undefined ? 'cdnPublicKeyPem' : 'cdnPrivateKeySecretName';
+  if (!s.cdn && s[cdnSetting] !== undefined)
+    return [
+      cdnSetting,
+      `is set but cdn is off. Set cdn to true in infra/config/${name}.ts, or remove ${key(cdnSetting)}.`,
+    ];
   if (s.jwtIssuer === undefined && s.jwtAudience?.length)
     return [
       'jwtAudience',
@@ -455,7 +502,12 @@ function toEnvironmentConfig(name: EnvironmentName, s: Settings): EnvironmentCon
           bucketNamePrefix: s.replicaBucketNamePrefix ?? `autobio-${name}-replica`,
         }
       : undefined,
-    cdn: s.cdn,
+    cdn: s.cdn
+      ? {
+          publicKeyPem: s.cdnPublicKeyPem as string,
+          privateKeySecretName: s.cdnPrivateKeySecretName ?? `autobio/${name}/cdn-private-key`,
+        }
+      : undefined,
     api: {
       auth:
         s.jwtIssuer === undefined

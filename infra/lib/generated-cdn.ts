@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { StorageArea } from '@autobio/s3-storage';
 import { Stack } from 'aws-cdk-lib';
 import {
@@ -5,9 +6,11 @@ import {
   CachePolicy,
   Distribution,
   HttpVersion,
+  KeyGroup,
   type OriginBindConfig,
   type OriginBindOptions,
   PriceClass,
+  PublicKey,
   S3OriginAccessControl,
   Signing,
   ViewerProtocolPolicy,
@@ -75,6 +78,11 @@ class PrefixOacOrigin extends S3BucketOrigin {
 export interface GeneratedCdnProps {
   /** The bucket whose generated illustrations are served. */
   readonly storage: StorageBucket;
+  /**
+   * The PEM (`-----BEGIN PUBLIC KEY-----`) of the RSA 2048 public key of the signing key pair:
+   * the key group's one key. A request without a URL signed by its private key answers 403.
+   */
+  readonly publicKeyPem: string;
   /** The part of the key layout served; everything else answers 403. @default 'generated' */
   readonly area?: StorageArea;
   /** Days the CDN log bucket keeps CloudFront logs. @default 365 */
@@ -88,10 +96,16 @@ export interface GeneratedCdnProps {
 /**
  * A CloudFront distribution in front of the generated illustrations, reading the bucket through
  * origin access control; the bucket stays private and only the area's keys are readable through
- * it. URLs are `https://<domain>/<generated prefix>...`, the key as path.
+ * it, and only with a signed URL (the key group of `publicKeyPem`). URLs are
+ * `https://<domain>/<generated prefix>...?Expires=...&Signature=...&Key-Pair-Id=<publicKeyId>`,
+ * the key as path.
  */
 export class GeneratedCdn extends Construct {
   public readonly distribution: Distribution;
+  /** The signing key's public key; its `publicKeyId` is the URLs' `Key-Pair-Id`. */
+  public readonly publicKey: PublicKey;
+  /** The key group the distribution trusts: the public key alone. */
+  public readonly keyGroup: KeyGroup;
   /** The bucket with CloudFront's standard logs (which need ACLs, unlike S3's access logs). */
   public readonly logBucket: IBucket;
 
@@ -107,6 +121,17 @@ export class GeneratedCdn extends Construct {
       serverAccessLogsPrefix: storage.logBucket ? ACCESS_LOG_PREFIXES.cdnLogBucket : undefined,
     }).bucket;
     const objectsArn = storage.bucket.arnForObjects(`${storage.keyLayout.areaPrefix(area)}*`);
+    // CloudFront cannot change a public key's encoded key, so a new key is a new resource: its
+    // id carries the key's fingerprint, and the key group moves to it in the same deploy.
+    const fingerprint = createHash('sha256').update(props.publicKeyPem.trim()).digest('hex');
+    this.publicKey = new PublicKey(this, `SigningKey${fingerprint.slice(0, 12)}`, {
+      encodedKey: props.publicKeyPem.trim(),
+      comment: `AutoBio ${area} signed URLs, key sha256:${fingerprint.slice(0, 12)}`,
+    });
+    this.keyGroup = new KeyGroup(this, 'KeyGroup', {
+      items: [this.publicKey],
+      comment: `The key that signs AutoBio ${area} URLs`,
+    });
     this.distribution = new Distribution(this, 'Distribution', {
       comment: `AutoBio ${area} illustrations`,
       defaultBehavior: {
@@ -114,6 +139,7 @@ export class GeneratedCdn extends Construct {
         viewerProtocolPolicy: ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
         allowedMethods: AllowedMethods.ALLOW_GET_HEAD,
         cachePolicy: CachePolicy.CACHING_OPTIMIZED,
+        trustedKeyGroups: [this.keyGroup],
       },
       httpVersion: HttpVersion.HTTP2_AND_3,
       priceClass: props.priceClass ?? PriceClass.PRICE_CLASS_100,
@@ -129,8 +155,8 @@ export class GeneratedCdn extends Construct {
     acknowledgeRule(
       this.distribution,
       'AwsSolutions-CFR2',
-      'Read-only cached images behind OAC, no application logic to protect; attach a WAF web ACL ' +
-        'if abuse shows up in the CloudFront logs.',
+      'Read-only cached images behind OAC, served only with signed URLs, no application logic to ' +
+        'protect; attach a WAF web ACL if abuse shows up in the CloudFront logs.',
     );
     acknowledgeRule(
       this.distribution,

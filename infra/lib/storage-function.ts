@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { delimiter, dirname, join } from 'node:path';
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
-import type { IGrantable, IPrincipal, Role } from 'aws-cdk-lib/aws-iam';
+import { ArnFormat, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { type IGrantable, type IPrincipal, PolicyStatement, type Role } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import {
   type BundlingOptions,
@@ -32,6 +32,16 @@ export const DEFAULT_FUNCTION_MEMORY_SIZE_MB = 512;
 
 /** Variables the construct sets itself, on every function. */
 const CONSTRUCT_VARIABLES = ['NODE_OPTIONS'] as const;
+
+/** What a function that answers CloudFront signed URLs is given (see `StorageFunction#bindCdn`). */
+export interface CdnBindingProps {
+  /** The distribution's domain name, `d111111abcdef8.cloudfront.net`. */
+  readonly domainName: string;
+  /** The id of the CloudFront public key the URLs are signed for (their `Key-Pair-Id`). */
+  readonly keyPairId: string;
+  /** The name of the Secrets Manager secret, in the stack's account and region, holding the private key PEM. */
+  readonly privateKeySecretName: string;
+}
 
 /** Props of {@link StorageFunction}. */
 export interface StorageFunctionProps {
@@ -90,6 +100,7 @@ export class StorageFunction extends Construct implements IGrantable {
   public readonly grantPrincipal: IPrincipal;
   private readonly readsEnvironment?: ReadonlySet<string>;
   private storage?: StorageBucket;
+  private cdnBound = false;
 
   public constructor(scope: Construct, id: string, props: StorageFunctionProps) {
     super(scope, id);
@@ -147,7 +158,7 @@ export class StorageFunction extends Construct implements IGrantable {
     acknowledgeGuardRule(
       this.function,
       'CT.LAMBDA.PR.3',
-      'The function reaches only public AWS endpoints (S3, X-Ray) and the illustration-gen ' +
+      'The function reaches only public AWS endpoints (S3, X-Ray, Secrets Manager) and the illustration-gen ' +
         'service over HTTPS, nothing private. A VPC would add NAT gateways or endpoints and their ' +
         'cost for no isolation its role does not already give.',
     );
@@ -202,6 +213,46 @@ export class StorageFunction extends Construct implements IGrantable {
       this.addEnvironment(name, value);
     }
     for (const grant of grants) storage.grantArea(this.role, grant.area, grant.actions);
+  }
+
+  /**
+   * Lets the function sign CloudFront URLs: sets `CDN_DOMAIN_NAME`, `CDN_KEY_PAIR_ID` and
+   * `CDN_PRIVATE_KEY_SECRET_ID`, and grants exactly `secretsmanager:GetSecretValue` on that one
+   * secret (`<name>-??????`: Secrets Manager ends its ARN with six random characters). A secret
+   * encrypted with the default key, aws/secretsmanager, needs no KMS grant.
+   * @throws FunctionSettingsError when the handler does not read those variables, the name is
+   *   not a secret name, or the function is already bound.
+   */
+  public bindCdn(props: CdnBindingProps): void {
+    if (this.cdnBound) {
+      throw new FunctionSettingsError(
+        `${this.node.path} is already bound to a CDN: bind a function once.`,
+      );
+    }
+    const name = props.privateKeySecretName;
+    if (!Token.isUnresolved(name) && !/^[\w/+=.@-]{1,512}$/.test(name)) {
+      throw new FunctionSettingsError(
+        `${this.node.path}: "${name}" is not a Secrets Manager secret name (1-512 letters, ` +
+          'digits and / _ + = . @ -); give the name, not an ARN or a pattern.',
+      );
+    }
+    this.addEnvironment('CDN_DOMAIN_NAME', props.domainName);
+    this.addEnvironment('CDN_KEY_PAIR_ID', props.keyPairId);
+    this.addEnvironment('CDN_PRIVATE_KEY_SECRET_ID', name);
+    this.role.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: ['secretsmanager:GetSecretValue'],
+        resources: [
+          Stack.of(this).formatArn({
+            service: 'secretsmanager',
+            resource: 'secret',
+            resourceName: `${name}-??????`,
+            arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+          }),
+        ],
+      }),
+    );
+    this.cdnBound = true;
   }
 }
 

@@ -96,6 +96,7 @@ export class StorageStack extends Stack {
     if (config.cdn) {
       this.cdn = new GeneratedCdn(this, 'GeneratedCdn', {
         storage: this.storage,
+        publicKeyPem: config.cdn.publicKeyPem,
         logRetentionDays: config.accessLogRetentionDays,
         removal: config.removal,
       });
@@ -114,6 +115,14 @@ export class StorageStack extends Stack {
       throttleBurstLimit: api.throttleBurstLimit,
       logRetention: api.logRetentionDays as RetentionDays,
       logRemovalPolicy: config.removal === 'destroy' ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
+      cdn:
+        this.cdn && config.cdn
+          ? {
+              domainName: this.cdn.distribution.distributionDomainName,
+              keyPairId: this.cdn.publicKey.publicKeyId,
+              privateKeySecretName: config.cdn.privateKeySecretName,
+            }
+          : undefined,
     });
     this.annotateApiSettings();
 
@@ -196,7 +205,8 @@ export class StorageStack extends Stack {
     if (this.cdn) {
       new CfnOutput(this, 'CdnDomainName', {
         value: this.cdn.distribution.distributionDomainName,
-        description: 'CloudFront domain serving generated illustrations: https://<domain>/<key>.',
+        description:
+          'CloudFront domain serving generated illustrations: https://<domain>/<key>, signed URLs only.',
       });
     }
     if (this.replicaBucket && this.config.replication) {

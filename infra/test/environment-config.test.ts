@@ -8,6 +8,7 @@ import {
   loadEnvironmentConfig,
   trustsWholeAccount,
 } from '../lib/index.ts';
+import { testCdnKeyPair } from './helpers/cdn-key.ts';
 
 const ROLE_ARN = 'arn:aws:iam::210987654321:role/illustration-gen';
 const ISSUER = 'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Example';
@@ -78,7 +79,7 @@ describe('loadEnvironmentConfig defaults', () => {
       illustrationGen: { principal: { kind: 'this-account' }, externalId: undefined },
       transferAcceleration: false,
       replication: undefined,
-      cdn: false,
+      cdn: undefined,
       api: {
         auth: {
           issuer: 'https://jwt-issuer-not-configured.invalid/autobio-local',
@@ -118,7 +119,7 @@ describe('loadEnvironmentConfig defaults', () => {
       corsOrigins: [],
       transferAcceleration: false,
       replication: undefined,
-      cdn: false,
+      cdn: undefined,
     });
   });
 
@@ -139,10 +140,19 @@ describe('loadEnvironmentConfig defaults', () => {
     const [, dev] = loadAllEnvironmentConfigs({
       context: { 'autobio:prod:illustrationGenPrincipal': ROLE_ARN },
       processEnv: {},
-      settings: { dev: { ...ENVIRONMENT_DEFAULTS.dev, cdn: true } },
+      settings: {
+        dev: {
+          ...ENVIRONMENT_DEFAULTS.dev,
+          cdn: true,
+          cdnPublicKeyPem: testCdnKeyPair().publicKeyPem,
+        },
+      },
     });
 
-    expect(dev?.cdn).toBe(true);
+    expect(dev?.cdn).toEqual({
+      publicKeyPem: testCdnKeyPair().publicKeyPem.trim(),
+      privateKeySecretName: 'autobio/dev/cdn-private-key',
+    });
   });
 });
 

@@ -2,6 +2,7 @@ import { Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { arnWithSuffix, environmentStacks, logicalIdOf, storageTemplate } from './helpers/app.ts';
+import { testCdnKeyPair } from './helpers/cdn-key.ts';
 
 function bucketOf(stacks: ReturnType<typeof environmentStacks>) {
   const { storage } = stacks;
@@ -164,7 +165,10 @@ describe('cross-region replication', () => {
 });
 
 describe('the CloudFront distribution for generated illustrations', () => {
-  const stacks = environmentStacks('prod', { 'autobio:prod:cdn': true });
+  const stacks = environmentStacks('prod', {
+    'autobio:prod:cdn': true,
+    'autobio:prod:cdnPublicKeyPem': testCdnKeyPair().publicKeyPem,
+  });
   const { template, bucketId } = bucketOf(stacks);
   const cdn = stacks.storage.cdn!;
   const distributionId = logicalIdOf(stacks.storage, cdn.distribution);

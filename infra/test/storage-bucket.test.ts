@@ -3,6 +3,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { GeneratedCdn, InfraConfigError, StorageBucket } from '../lib/index.ts';
 import { arnWithSuffix, logicalIdOf, newApp } from './helpers/app.ts';
+import { testCdnKeyPair } from './helpers/cdn-key.ts';
 
 function fixture() {
   const app = newApp();
@@ -48,7 +49,11 @@ describe('GeneratedCdn on its own', () => {
   it('serves only the area it is given', () => {
     const stack = fixture();
     const storage = new StorageBucket(stack, 'Storage');
-    const cdn = new GeneratedCdn(stack, 'Cdn', { storage, area: 'generated/memory' });
+    const cdn = new GeneratedCdn(stack, 'Cdn', {
+      storage,
+      area: 'generated/memory',
+      publicKeyPem: testCdnKeyPair().publicKeyPem,
+    });
 
     Template.fromStack(stack).hasResourceProperties('AWS::S3::BucketPolicy', {
       Bucket: { Ref: logicalIdOf(stack, storage.bucket) },

@@ -58,7 +58,8 @@ export interface ReplicationConfig {
 /**
  * One environment's settings in code, in `infra/config/<environment>.ts`. What a deploy must
  * pass (account, region, JWT issuer and audience, CORS origins, the illustration-gen URL,
- * principal and external id) is context instead: `autobio:<environment>:<setting>`.
+ * principal and external id, the CDN private key's secret name) is context instead:
+ * `autobio:<environment>:<setting>`.
  * The fields without a default differ between environments, so each file states them.
  */
 export interface EnvironmentSettings {
@@ -135,8 +136,20 @@ export interface EnvironmentSettings {
    * @default - `autobio-<environment>-replica`
    */
   readonly replicaBucketNamePrefix?: string;
-  /** A CloudFront distribution with origin access control for generated images. @default false */
+  /**
+   * A CloudFront distribution with origin access control for generated images, serving only
+   * URLs signed with the key pair of `cdnPublicKeyPem`; the list route then answers such URLs.
+   * Needs `cdnPublicKeyPem`.
+   * @default false
+   */
   readonly cdn?: boolean;
+  /**
+   * The public key of the CDN's signing key pair: the PEM (`-----BEGIN PUBLIC KEY-----`) of an
+   * RSA 2048 key, as `openssl rsa -pubout` writes it. Not secret; its private key is kept in
+   * Secrets Manager (context `cdnPrivateKeySecretName`). Required with `cdn`, not without.
+   * @default - none
+   */
+  readonly cdnPublicKeyPem?: string;
   /**
    * How `POST /illustrations/{kind}` makes an illustration: `service` needs the
    * illustration-gen URL (context).
@@ -205,10 +218,22 @@ export interface EnvironmentConfig {
   readonly transferAcceleration: boolean;
   /** Cross-region replication. @default - none */
   readonly replication?: ReplicationConfig | undefined;
-  /** A CloudFront distribution with origin access control for generated illustrations. @default false */
-  readonly cdn: boolean;
+  /** The CloudFront distribution for generated illustrations and its signing key. @default - none */
+  readonly cdn?: CdnConfig | undefined;
   /** The HTTP API, its authorizer and the functions' settings. */
   readonly api: ApiConfig;
+}
+
+/** The CloudFront distribution's signed URLs. */
+export interface CdnConfig {
+  /** The PEM of the RSA 2048 public key CloudFront checks signatures with. */
+  readonly publicKeyPem: string;
+  /**
+   * The Secrets Manager secret, in the stack's account and region, whose secret string is the
+   * private key PEM; the functions that sign URLs may read it and nothing else.
+   * @default - `autobio/<environment>/cdn-private-key`
+   */
+  readonly privateKeySecretName: string;
 }
 
 /** How `POST /illustrations/{kind}` makes an illustration. */

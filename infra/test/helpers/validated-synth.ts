@@ -13,16 +13,19 @@ import {
 } from '../../lib/index.ts';
 import { CFN_GUARD_PLUGIN_NAME, failOnEveryFinding } from '../../lib/nag.ts';
 import { CDK_JSON_CONTEXT, SKIP_BUNDLING, type SplitValues, splitValues } from './app.ts';
+import { testCdnKeyPair } from './cdn-key.ts';
 
 /** Every opt-in switch on somewhere, so that each construct meets every validator. */
 export const EVERYTHING_ON: SplitValues = splitValues({
   'autobio:dev:cdn': true,
+  'autobio:dev:cdnPublicKeyPem': testCdnKeyPair().publicKeyPem,
   'autobio:dev:replication': true,
   'autobio:dev:transferAcceleration': true,
   'autobio:dev:archiveAreas': ['generated'],
   'autobio:dev:illustrationGenPrincipal': 'arn:aws:iam::210987654321:role/illustration-gen',
   'autobio:dev:illustrationGenExternalId': 'autobio-dev',
   'autobio:prod:cdn': true,
+  'autobio:prod:cdnPublicKeyPem': testCdnKeyPair().publicKeyPem,
   'autobio:prod:replication': true,
   'autobio:prod:corsOrigins': ['https://app.example.com'],
   'autobio:prod:jwtIssuer': 'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Example',

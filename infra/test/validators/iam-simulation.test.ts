@@ -140,13 +140,27 @@ function roleCases(variant: AppVariant, synth: ValidatedSynth, environment: Envi
     rules: AccessRule[],
   ) => expectations.set(`${t.stackName}/${logicalIdOf(t.stack, construct)}`, { name, rules });
 
+  // With the CDN on, the routes with cdn read the signing key's one secret and list only.
+  const cdnSecret = storageStack.config.cdn
+    ? `arn:aws:secretsmanager:${main.region}:${main.accountId}:secret:${storageStack.config.cdn.privateKeySecretName}-`
+    : undefined;
   for (const route of ROUTES) {
     const fn = storageStack.api.functions[route.name];
     if (!fn) throw new Error(`${environment} has no function for route ${route.name}`);
+    const cdnUse = cdnSecret === undefined ? undefined : route.cdn;
     expectAccess(main, fn.role, `${route.name} function`, [
-      ...areaRules(storageBucketArn, layout, route.storage),
+      ...areaRules(storageBucketArn, layout, cdnUse ? cdnUse.storage : route.storage),
       logWriteRule(arnOf(main, fn.logGroup)),
       XRAY_RULE,
+      ...(cdnUse && cdnSecret
+        ? [
+            {
+              kind: 'other' as const,
+              actions: ['secretsmanager:GetSecretValue'],
+              resourcePrefix: cdnSecret,
+            },
+          ]
+        : []),
     ]);
   }
   expectAccess(
@@ -211,7 +225,23 @@ function roleCases(variant: AppVariant, synth: ValidatedSynth, environment: Envi
     const logGroupArns = Object.entries(t.template.Resources)
       .filter(([, r]) => r.Type === 'AWS::Logs::LogGroup')
       .map(([id]) => t.values.attributes[`${id}.Arn`] as string);
-    const others = otherRequests(logGroupArns, t.accountId, t.region);
+    const others = [
+      ...otherRequests(logGroupArns, t.accountId, t.region),
+      // The signing key's secret (Secrets Manager appends six characters to its name), another
+      // secret, and what no function may do with the key's.
+      ...(cdnSecret && t === main
+        ? [
+            ['secretsmanager:GetSecretValue', `${cdnSecret}AbC123`],
+            ['secretsmanager:GetSecretValue', cdnSecret.replace(/[^/:]+-$/, 'other-key-AbC123')],
+            ['secretsmanager:PutSecretValue', `${cdnSecret}AbC123`],
+            ['secretsmanager:DescribeSecret', `${cdnSecret}AbC123`],
+          ].map(([action, resource]) => ({
+            kind: 'other' as const,
+            action: action as string,
+            resource: resource as string,
+          }))
+        : []),
+    ];
     for (const role of rolesOf(t.resolved, t.values)) {
       const expected = expectations.get(`${t.stackName}/${role.logicalId}`);
       if (!expected) {
