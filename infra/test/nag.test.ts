@@ -3,27 +3,8 @@ import { Bucket } from 'aws-cdk-lib/aws-s3';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
 import { buildStorageApp } from '../lib/index.ts';
-import { newApp, splitValues } from './helpers/app.ts';
-import { testCdnKeyPair } from './helpers/cdn-key.ts';
-
-// Every opt-in switch on somewhere, so each construct meets both packs.
-const EVERYTHING_ON = splitValues({
-  'autobio:dev:cdn': true,
-  'autobio:dev:cdnPublicKeyPem': testCdnKeyPair().publicKeyPem,
-  'autobio:dev:replication': true,
-  'autobio:dev:transferAcceleration': true,
-  'autobio:dev:archiveAreas': ['generated'],
-  'autobio:dev:illustrationGenPrincipal': 'arn:aws:iam::210987654321:role/illustration-gen',
-  'autobio:dev:illustrationGenExternalId': 'autobio-dev',
-  'autobio:prod:cdn': true,
-  'autobio:prod:cdnPublicKeyPem': testCdnKeyPair().publicKeyPem,
-  'autobio:prod:replication': true,
-  'autobio:prod:corsOrigins': ['https://app.example.com'],
-  'autobio:prod:jwtIssuer': 'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Example',
-  'autobio:prod:jwtAudience': ['1example23456789'],
-  'autobio:prod:illustrationGenUrl': 'https://illustration-gen.example.com/generate',
-  'autobio:local:serverAccessLogs': false,
-});
+import { newApp } from './helpers/app.ts';
+import { EVERYTHING_ON } from './helpers/validated-synth.ts';
 
 function findings(app: ReturnType<typeof newApp>) {
   return [new AwsSolutionsChecks(), new ServerlessChecks()].flatMap((pack) =>
