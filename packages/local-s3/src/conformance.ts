@@ -10,6 +10,10 @@ export interface StoredVersion {
   readonly key: string;
   readonly versionId: string;
   readonly deleteMarker: boolean;
+  /** Whether it is the key's current version (or current delete marker). */
+  readonly isLatest: boolean;
+  /** @default - undefined for a delete marker */
+  readonly etag: string | undefined;
   /** @default - undefined for a delete marker */
   readonly sizeBytes: number | undefined;
 }
@@ -47,16 +51,20 @@ export async function listVersions(
     for (const version of page.Versions ?? []) {
       found.push({
         key: version.Key!,
-        versionId: version.VersionId!,
+        versionId: version.VersionId ?? 'null',
         deleteMarker: false,
+        isLatest: version.IsLatest === true,
+        etag: version.ETag,
         sizeBytes: version.Size,
       });
     }
     for (const marker of page.DeleteMarkers ?? []) {
       found.push({
         key: marker.Key!,
-        versionId: marker.VersionId!,
+        versionId: marker.VersionId ?? 'null',
         deleteMarker: true,
+        isLatest: marker.IsLatest === true,
+        etag: undefined,
         sizeBytes: undefined,
       });
     }

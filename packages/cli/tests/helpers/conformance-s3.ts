@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import { type LocalS3, startLocalS3 } from '@autobio/local-s3';
+import { listVersions as listAllVersions, type StoredVersion } from '@autobio/local-s3/conformance';
 import {
   CompleteMultipartUploadCommand,
   CreateMultipartUploadCommand,
   GetObjectCommand,
   ListMultipartUploadsCommand,
-  ListObjectVersionsCommand,
   S3Client,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
@@ -79,53 +79,17 @@ export async function startConformanceS3(
   };
 }
 
-/** One stored version, or delete marker, of a key. */
-export interface StoredVersion {
-  readonly key: string;
-  readonly versionId: string;
-  readonly etag?: string | undefined;
-  readonly isLatest: boolean;
-}
-
 /** Everything a versioned bucket keeps under a prefix: every version and every delete marker. */
 export async function listVersions(
   client: S3Client,
   bucket: string,
   prefix: string,
 ): Promise<{ versions: StoredVersion[]; deleteMarkers: StoredVersion[] }> {
-  const versions: StoredVersion[] = [];
-  const deleteMarkers: StoredVersion[] = [];
-  let keyMarker: string | undefined;
-  let versionIdMarker: string | undefined;
-  do {
-    const page = await client.send(
-      new ListObjectVersionsCommand({
-        Bucket: bucket,
-        Prefix: prefix,
-        KeyMarker: keyMarker,
-        VersionIdMarker: versionIdMarker,
-      }),
-    );
-    for (const v of page.Versions ?? []) {
-      versions.push({
-        key: v.Key!,
-        versionId: v.VersionId ?? 'null',
-        etag: v.ETag,
-        isLatest: v.IsLatest === true,
-      });
-    }
-    for (const m of page.DeleteMarkers ?? []) {
-      deleteMarkers.push({
-        key: m.Key!,
-        versionId: m.VersionId ?? 'null',
-        isLatest: m.IsLatest === true,
-      });
-    }
-    const more = page.IsTruncated === true;
-    keyMarker = more ? page.NextKeyMarker : undefined;
-    versionIdMarker = more ? page.NextVersionIdMarker : undefined;
-  } while (keyMarker);
-  return { versions, deleteMarkers };
+  const entries = await listAllVersions(client, bucket, prefix);
+  return {
+    versions: entries.filter((entry) => !entry.deleteMarker),
+    deleteMarkers: entries.filter((entry) => entry.deleteMarker),
+  };
 }
 
 /** How many versions each key has. */
