@@ -21,6 +21,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startLocalS3 } from '@autobio/local-s3';
+import { benchDataDirectory } from '@autobio/local-s3/bench';
 import {
   DEFAULT_PROXY_DELAY_MS,
   type LatencyProxy,
@@ -171,25 +172,6 @@ const describeRequests = (timed: Timed) =>
     .map(([method, count]) => `${count} ${method}`)
     .join(', ')}) on ${timed.connections} connections`;
 
-/**
- * A folder for versitygw's data, on the memory file system where there is one: on a disk, its
- * fsync per write would make the disk, not the code, set the pace (S3's own durability cost is
- * in the proxy's round trip). BENCH_S3_DIR chooses another parent folder.
- */
-async function dataDirectory(): Promise<string> {
-  const parents = [process.env.BENCH_S3_DIR, '/dev/shm', tmpdir()].filter(
-    (parent): parent is string => Boolean(parent),
-  );
-  for (const parent of parents) {
-    try {
-      return await mkdtemp(join(parent, 'autobio-bench-s3-'));
-    } catch {
-      // Not there or not writable: try the next.
-    }
-  }
-  throw new Error(`No writable folder for the S3 server's data among ${parents.join(', ')}.`);
-}
-
 const aws = findAwsCli();
 if (!aws) {
   const tried = process.env.AWS_CLI?.trim()
@@ -206,7 +188,7 @@ if (!aws) {
 // Other work on the machine slows the CPU-bound part, not the round trips: print it with the figures.
 const load = () => loadavg()[0]!.toFixed(2);
 const loadAtStart = load();
-const directory = await dataDirectory();
+const directory = await benchDataDirectory();
 const server = await startLocalS3({
   engine: 'versitygw',
   versioning: false,

@@ -11,10 +11,10 @@
  * Run with `pnpm --filter @autobio/functions bench` (BENCH_DELAY_MS sets the round trip,
  * BENCH_S3_DIR where versitygw keeps its data: by default in memory, where there is one).
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rm } from 'node:fs/promises';
+import { loadavg } from 'node:os';
 import { startLocalS3 } from '@autobio/local-s3';
+import { benchDataDirectory } from '@autobio/local-s3/bench';
 import { DEFAULT_PROXY_DELAY_MS, startLatencyProxy } from '@autobio/local-s3/latency-proxy';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
@@ -28,29 +28,10 @@ const DELAY_MS = Number(process.env.BENCH_DELAY_MS ?? DEFAULT_PROXY_DELAY_MS);
 const BUCKET = 'functions-bench';
 const USER = 'bench-user';
 
-/**
- * A folder for versitygw's data, on the memory file system where there is one: on a disk, its
- * fsync per write would make the disk, not the code, set the pace (S3's own durability cost is
- * in the proxy's round trip). BENCH_S3_DIR chooses another parent folder.
- */
-async function dataDirectory(): Promise<string> {
-  const parents = [process.env.BENCH_S3_DIR, '/dev/shm', tmpdir()].filter(
-    (parent): parent is string => Boolean(parent),
-  );
-  for (const parent of parents) {
-    try {
-      return await mkdtemp(join(parent, 'autobio-bench-s3-'));
-    } catch {
-      // Not there or not writable: try the next.
-    }
-  }
-  throw new Error(`No writable folder for the S3 server's data among ${parents.join(', ')}.`);
-}
-
 // Other work on the machine slows the CPU-bound part, not the round trips: print it with the figures.
 const load = () => loadavg()[0]!.toFixed(2);
 const loadAtStart = load();
-const directory = await dataDirectory();
+const directory = await benchDataDirectory();
 const server = await startLocalS3({
   engine: 'versitygw',
   versioning: false,
