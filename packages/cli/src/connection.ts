@@ -1,10 +1,6 @@
-import {
-  ConfigurationError,
-  type Environment,
-  readHttpUrl,
-  validateRegion,
-} from '@autobio/s3-storage';
+import { ConfigurationError, type Environment, validateRegion } from '@autobio/s3-storage';
 import { redactUrl } from '@autobio/s3-storage/redact';
+import { readHttpUrl } from '@autobio/s3-storage/settings';
 import { EXIT_USAGE } from './constants.ts';
 import { CliError, InvalidOptionError } from './errors.ts';
 import type {

@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { LocalS3Engine } from '@autobio/local-s3';
+import { wholeNumber } from '@autobio/s3-storage/settings';
 import {
   ALL_INTERFACES,
   DEFAULT_LOCAL_BUCKET,
@@ -100,13 +101,13 @@ export const DEFAULT_DATA_DIR = resolve(REPO_ROOT, '.local-s3');
 function readPort(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   const raw = env[name]?.trim();
   if (!raw) return fallback;
-  const port = Number(raw);
-  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
+  const port = wholeNumber(0, 65_535).safeParse(raw);
+  if (!port.success) {
     throw new DevStartError(
       `${name}="${raw}" is not a port: use a whole number from 0 to 65535 (0 picks a free one).`,
     );
   }
-  return port;
+  return port.data;
 }
 
 function readEngine(env: NodeJS.ProcessEnv): LocalS3Engine {

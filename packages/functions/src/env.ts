@@ -1,11 +1,6 @@
-import {
-  assertKeySegment,
-  ConfigurationError,
-  type Environment,
-  readHttpUrl,
-  readOptional,
-} from '@autobio/s3-storage';
+import { assertKeySegment, ConfigurationError, type Environment } from '@autobio/s3-storage';
 import { redactUrl } from '@autobio/s3-storage/redact';
+import { readHttpUrl, readOptional, readWholeNumber } from '@autobio/s3-storage/settings';
 import {
   DEFAULT_ILLUSTRATION_GEN_TIMEOUT_MS,
   MAX_ILLUSTRATION_GEN_TIMEOUT_MS,
@@ -35,18 +30,11 @@ function readUrl(env: Environment, name: string): string | undefined {
 }
 
 function readTimeout(env: Environment): number {
-  const name = 'ILLUSTRATION_GEN_TIMEOUT_MS';
-  const raw = readOptional(env, name);
-  if (raw === undefined) return DEFAULT_ILLUSTRATION_GEN_TIMEOUT_MS;
-  const value = Number(raw);
-  if (!Number.isSafeInteger(value) || value < 1 || value > MAX_ILLUSTRATION_GEN_TIMEOUT_MS) {
-    throw new ConfigurationError(
-      name,
-      `must be a whole number of milliseconds from 1 to ${MAX_ILLUSTRATION_GEN_TIMEOUT_MS} ` +
-        `(API Gateway answers within 30 s), got "${raw}".`,
-    );
-  }
-  return value;
+  return readWholeNumber(env, 'ILLUSTRATION_GEN_TIMEOUT_MS', DEFAULT_ILLUSTRATION_GEN_TIMEOUT_MS, {
+    min: 1,
+    max: MAX_ILLUSTRATION_GEN_TIMEOUT_MS,
+    hint: 'It counts milliseconds, and API Gateway answers within 30 s.',
+  });
 }
 
 function readStubName(env: Environment): string | undefined {

@@ -11,11 +11,16 @@ import {
 } from './constants.ts';
 import { ConfigurationError, InvalidKeyError } from './errors.ts';
 import { KeyLayout } from './key-layout.ts';
+import {
+  type Environment,
+  readBoolean,
+  readHttpUrl,
+  readOptional,
+  readRequired,
+  readWholeNumber,
+} from './settings.ts';
 import type { RuntimeKind, S3StorageConfig, StaticCredentials } from './types/config.ts';
 import type { KeyPrefixes } from './types/key-layout.ts';
-
-/** The environment the package reads; `process.env` unless one is given. */
-export type Environment = Readonly<Record<string, string | undefined>>;
 
 /** Every environment variable the package reads, for documentation and tooling. */
 export const ENVIRONMENT_VARIABLES = [
@@ -54,68 +59,6 @@ const RESERVED_BUCKET_AFFIXES = [
   '--table-s3',
 ];
 const REGION = /^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/;
-
-/** The trimmed value of a variable, or `undefined` when unset or blank. */
-export function readOptional(env: Environment, name: string): string | undefined {
-  const value = env[name]?.trim();
-  return value ? value : undefined;
-}
-
-/** The trimmed value of a variable; throws a {@link ConfigurationError} naming it when unset. */
-export function readRequired(env: Environment, name: string, example: string): string {
-  const value = readOptional(env, name);
-  if (value === undefined) {
-    throw new ConfigurationError(name, `is not set. Set it, for example ${name}=${example}.`);
-  }
-  return value;
-}
-
-/**
- * The variable as an http(s) URL, or `undefined` when unset.
- * @throws ConfigurationError naming the variable, the value and an example (`Use one such as ...`).
- */
-export function readHttpUrl(env: Environment, name: string, example: string): URL | undefined {
-  const raw = readOptional(env, name);
-  if (raw === undefined) return undefined;
-  let url: URL | undefined;
-  try {
-    url = new URL(raw);
-  } catch {
-    url = undefined;
-  }
-  if (!url || !['http:', 'https:'].includes(url.protocol)) {
-    throw new ConfigurationError(
-      name,
-      `"${raw}" is not an http(s) URL. Use one such as ${example}.`,
-    );
-  }
-  return url;
-}
-
-function readInteger(
-  env: Environment,
-  name: string,
-  fallback: number,
-  min: number,
-  max = Number.MAX_SAFE_INTEGER,
-): number {
-  const raw = readOptional(env, name);
-  if (raw === undefined) return fallback;
-  const value = Number(raw);
-  if (!Number.isSafeInteger(value) || value < min || value > max) {
-    const range = max === Number.MAX_SAFE_INTEGER ? `of at least ${min}` : `from ${min} to ${max}`;
-    throw new ConfigurationError(name, `must be a whole number ${range}, got "${raw}".`);
-  }
-  return value;
-}
-
-function readBoolean(env: Environment, name: string): boolean | undefined {
-  const raw = readOptional(env, name)?.toLowerCase();
-  if (raw === undefined) return undefined;
-  if (['true', '1', 'yes'].includes(raw)) return true;
-  if (['false', '0', 'no'].includes(raw)) return false;
-  throw new ConfigurationError(name, `must be true or false, got "${env[name]}".`);
-}
 
 /**
  * Checks an S3 bucket name against S3's naming rules.
@@ -230,14 +173,16 @@ export function loadClientSettingsFromEnv(env: Environment = process.env): Clien
     useAccelerateEndpoint: readBoolean(env, 'S3_USE_ACCELERATE_ENDPOINT') ?? false,
     credentials: readCredentials(env),
     runtime: detectRuntime(env),
-    maxAttempts: readInteger(env, 'S3_MAX_ATTEMPTS', DEFAULT_MAX_ATTEMPTS, 1),
-    connectionTimeoutMs: readInteger(
+    maxAttempts: readWholeNumber(env, 'S3_MAX_ATTEMPTS', DEFAULT_MAX_ATTEMPTS, { min: 1 }),
+    connectionTimeoutMs: readWholeNumber(
       env,
       'S3_CONNECTION_TIMEOUT_MS',
       DEFAULT_CONNECTION_TIMEOUT_MS,
-      1,
+      { min: 1 },
     ),
-    requestTimeoutMs: readInteger(env, 'S3_REQUEST_TIMEOUT_MS', DEFAULT_REQUEST_TIMEOUT_MS, 1),
+    requestTimeoutMs: readWholeNumber(env, 'S3_REQUEST_TIMEOUT_MS', DEFAULT_REQUEST_TIMEOUT_MS, {
+      min: 1,
+    }),
   };
 }
 
@@ -255,18 +200,15 @@ export function loadConfigFromEnv(env: Environment = process.env): S3StorageConf
     region,
     prefixes: readPrefixes(env),
     ...loadClientSettingsFromEnv(env),
-    maxReadSizeBytes: readInteger(
-      env,
-      'S3_MAX_READ_SIZE_BYTES',
-      DEFAULT_MAX_READ_SIZE_BYTES,
-      1,
-      MAX_READ_SIZE_LIMIT_BYTES,
-    ),
-    maxUploadSizeBytes: readInteger(
+    maxReadSizeBytes: readWholeNumber(env, 'S3_MAX_READ_SIZE_BYTES', DEFAULT_MAX_READ_SIZE_BYTES, {
+      min: 1,
+      max: MAX_READ_SIZE_LIMIT_BYTES,
+    }),
+    maxUploadSizeBytes: readWholeNumber(
       env,
       'S3_MAX_UPLOAD_SIZE_BYTES',
       DEFAULT_MAX_UPLOAD_SIZE_BYTES,
-      1,
+      { min: 1 },
     ),
   };
 }

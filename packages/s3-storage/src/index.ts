@@ -12,11 +12,8 @@ export {
   type AwsClientConfigOptions,
   type ClientSettings,
   ENVIRONMENT_VARIABLES,
-  type Environment,
   getAwsClientConfig,
   loadConfigFromEnv,
-  readHttpUrl,
-  readOptional,
   validateBucketName,
   validateRegion,
 } from './env.ts';
@@ -29,6 +26,7 @@ export {
   STORAGE_AREAS,
 } from './key-layout.ts';
 export { parseS3Uri } from './s3-uri.ts';
+export type { Environment } from './settings.ts';
 export { createS3Storage, S3Storage } from './storage.ts';
 export { bucketRegionFromError, translateS3Error } from './translate-error.ts';
 export type * from './types/config.ts';
