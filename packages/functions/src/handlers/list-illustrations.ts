@@ -54,7 +54,7 @@ export function createListIllustrationsHandler(options: ListIllustrationsOptions
     route: 'list-illustrations',
     path: kindPathSchema,
     query: listQuerySchema,
-    async handle({ userId, path: { kind }, query }) {
+    async handle({ userId, path: { kind }, query, abortSignal }) {
       if (query.cursor !== undefined) assertOwnCursor(query.cursor, userId, kind);
       const cdn = loadCdnConfig();
       // Read beside the listing (after a cold start the key comes from Secrets Manager); caught
@@ -65,6 +65,7 @@ export function createListIllustrationsHandler(options: ListIllustrationsOptions
       try {
         page = await s3Client.listGeneratedIllustrations(userId, kind, {
           limit: query.limit ?? DEFAULT_LIST_LIMIT,
+          abortSignal,
           ...(query.cursor !== undefined ? { cursor: query.cursor } : {}),
         });
       } catch (error) {

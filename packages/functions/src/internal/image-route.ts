@@ -20,10 +20,10 @@ const NAMES: Record<UploadTarget, { readonly code: string; readonly what: string
 export function createImageHandler(target: UploadTarget, route: RouteName): ApiHandler {
   return createRouteHandler({
     route,
-    async handle({ userId }) {
+    async handle({ userId, abortSignal }) {
       const key =
         target === 'subject' ? s3Client.getSubjectKey(userId) : s3Client.getAvatarKey(userId);
-      const object = await s3Client.findObject(key);
+      const object = await s3Client.findObject(key, { abortSignal });
       if (!object) {
         throw new HttpError(
           404,
