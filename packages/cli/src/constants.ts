@@ -56,6 +56,19 @@ export const DEFAULT_PAGE_SIZE = 1000;
 /** Time between two progress lines when the output is not a terminal. */
 export const PROGRESS_LINE_INTERVAL_MS = 1000;
 
+/** The checks of `doctor`, in the order they run, each with the title it is reported under. */
+export const DOCTOR_CHECKS = {
+  config: 'configuration',
+  credentials: 'credentials',
+  bucket: 'bucket reachable',
+  region: 'bucket region',
+  'probe-put': 'put a probe object',
+  'probe-read': 'read it back',
+  'probe-delete': 'delete it',
+  versioning: 'versioning',
+  's3-uri': 'external S3 URI',
+} as const;
+
 /** Folder under the probe area where `doctor` writes its probe object. */
 export const DOCTOR_SCRATCH_FOLDER = '_doctor/';
 

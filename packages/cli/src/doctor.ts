@@ -29,6 +29,7 @@ import { storageClientConfig } from './clients.ts';
 import {
   CREDENTIALS_TIMEOUT_MS,
   DEFAULT_PROBE_AREA,
+  DOCTOR_CHECKS,
   DOCTOR_SCRATCH_FOLDER,
   EXIT_FAILURE,
   EXIT_OK,
@@ -41,45 +42,16 @@ import type {
   CheckId,
   CheckResult,
   CheckStatus,
-  CredentialsKind,
   DoctorOptions,
   DoctorReport,
 } from './types/doctor.ts';
 
 /** Every check of `doctor`, in the order it runs them. */
-export const CHECK_IDS: readonly CheckId[] = [
-  'config',
-  'credentials',
-  'bucket',
-  'region',
-  'probe-put',
-  'probe-read',
-  'probe-delete',
-  'versioning',
-  's3-uri',
-];
+export const CHECK_IDS = Object.keys(DOCTOR_CHECKS) as CheckId[];
 
 /** The bucket checks that run after `id`, in order (the optional S3 URI check stands apart). */
 function checksAfter(id: CheckId): CheckId[] {
   return CHECK_IDS.slice(CHECK_IDS.indexOf(id) + 1).filter((next) => next !== 's3-uri');
-}
-
-const TITLES: Record<CheckId, string> = {
-  config: 'configuration',
-  credentials: 'credentials',
-  bucket: 'bucket reachable',
-  region: 'bucket region',
-  'probe-put': 'put a probe object',
-  'probe-read': 'read it back',
-  'probe-delete': 'delete it',
-  versioning: 'versioning',
-  's3-uri': 'external S3 URI',
-};
-
-/** Checks whose failure is a warning unless asked otherwise. */
-export function defaultWarnOnly(env: Environment): CheckId[] {
-  // The embedded server (and most S3-compatible test servers) cannot enable versioning.
-  return env.S3_ENDPOINT?.trim() ? ['versioning'] : [];
 }
 
 interface SdkError {
@@ -123,6 +95,17 @@ function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
+const KIND_LABELS = {
+  'explicit-keys': 'explicit keys from BACKEND_AWS_KEY/BACKEND_AWS_SECRET',
+  role: 'an IAM role',
+  'environment-keys': 'keys from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY',
+  profile: 'a profile of the shared AWS config',
+  'default-chain': 'the default provider chain',
+} as const;
+
+/** Where the credentials came from. */
+type CredentialsKind = keyof typeof KIND_LABELS;
+
 /** Which kind of credentials the default provider chain found, from the features it records. */
 export function classifyCredentials(
   features: readonly string[],
@@ -152,18 +135,11 @@ const CREDENTIAL_CODES = new Set([
 type BucketState = 'ok' | 'missing' | 'denied' | 'redirected' | 'unreachable' | 'credentials';
 
 /** Why the bucket checks after `bucket` cannot run, or `undefined` when they can. */
-const SKIP_REASONS: Partial<Record<BucketState, string>> = {
+const SKIP_REASONS: Partial<Record<BucketState | 'no-credentials', string>> = {
+  'no-credentials': 'there are no credentials',
   missing: 'the bucket does not exist',
   unreachable: 'S3 cannot be reached',
   credentials: 'S3 refuses the credentials',
-};
-
-const KIND_LABELS: Record<CredentialsKind, string> = {
-  'explicit-keys': 'explicit keys from BACKEND_AWS_KEY/BACKEND_AWS_SECRET',
-  role: 'an IAM role',
-  'environment-keys': 'keys from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY',
-  profile: 'a profile of the shared AWS config',
-  'default-chain': 'the default provider chain',
 };
 
 /** Runs the checks of the spec's Troubleshooting section, in order. */
@@ -182,7 +158,8 @@ class Doctor {
     private readonly env: Environment,
     private readonly options: DoctorOptions,
   ) {
-    this.warnOnly = new Set(options.warnOnly ?? defaultWarnOnly(env));
+    // The embedded server (and most S3-compatible test servers) cannot enable versioning.
+    this.warnOnly = new Set(options.warnOnly ?? (env.S3_ENDPOINT?.trim() ? ['versioning'] : []));
     this.connection = options.connection ?? {};
   }
 
@@ -212,37 +189,45 @@ class Doctor {
     return this.serverName && /versitygw/i.test(this.serverName) ? 'versitygw' : undefined;
   }
 
-  /** `aws --endpoint-url <endpoint> ` for a command to run by hand, or nothing on AWS. */
+  /** `aws --endpoint-url <endpoint>` for a command to run by hand, or `aws` on AWS. */
   private get awsCli(): string {
     return this.endpoint ? `aws --endpoint-url ${this.endpoint}` : 'aws';
   }
 
-  private add(check: Omit<CheckResult, 'title'>): CheckResult {
-    const status = check.status === 'fail' && this.warnOnly.has(check.id) ? 'warn' : check.status;
-    const result: CheckResult = {
-      id: check.id,
-      title: TITLES[check.id],
-      status,
-      detail: check.detail,
-      ...(check.fix === undefined ? {} : { fix: check.fix }),
-      ...(check.data === undefined ? {} : { data: check.data }),
-    };
-    this.results.push(result);
-    return result;
+  private add(
+    id: CheckId,
+    status: CheckStatus,
+    detail: string,
+    fix?: string,
+    data?: CheckResult['data'],
+  ): void {
+    this.results.push({
+      id,
+      title: DOCTOR_CHECKS[id],
+      status: status === 'fail' && this.warnOnly.has(id) ? 'warn' : status,
+      detail,
+      ...(fix === undefined ? {} : { fix }),
+      ...(data === undefined ? {} : { data }),
+    });
+  }
+
+  private pass(id: CheckId, detail: string, data?: CheckResult['data']): void {
+    this.add(id, 'pass', detail, undefined, data);
+  }
+
+  private fail(id: CheckId, detail: string, fix: string, data?: CheckResult['data']): void {
+    this.add(id, 'fail', detail, fix, data);
   }
 
   private skip(ids: readonly CheckId[], reason: string): void {
-    for (const id of ids) this.add({ id, status: 'skip', detail: `Skipped: ${reason}.` });
+    for (const id of ids) this.add(id, 'skip', `Skipped: ${reason}.`);
   }
 
   private async runChecks(): Promise<void> {
     const probeArea = this.options.probeArea ?? DEFAULT_PROBE_AREA;
     if (!(STORAGE_AREAS as readonly string[]).includes(probeArea)) {
-      throw new InvalidOptionError(
-        '--probe-area',
-        probeArea,
-        `use one of ${STORAGE_AREAS.join(', ')}.`,
-      );
+      const fix = `use one of ${STORAGE_AREAS.join(', ')}.`;
+      throw new InvalidOptionError('--probe-area', probeArea, fix);
     }
     if (!this.checkConfig()) {
       const rest = CHECK_IDS.filter(
@@ -261,13 +246,9 @@ class Doctor {
       bucketState = bucket.state;
       const regionOk = await this.checkRegion(client, bucket);
       const skipped = SKIP_REASONS[bucket.state];
-      if (skipped) {
-        this.skip(checksAfter('region'), skipped);
-      } else if (!regionOk) {
-        this.skip(
-          checksAfter('region'),
-          'requests go to the wrong region; fix S3_CLIENT_REGION first',
-        );
+      if (skipped || !regionOk) {
+        const wrongRegion = 'requests go to the wrong region; fix S3_CLIENT_REGION first';
+        this.skip(checksAfter('region'), skipped ?? wrongRegion);
       } else {
         await this.checkProbe(storage, probeArea as StorageArea);
         await this.checkVersioning(client);
@@ -282,7 +263,7 @@ class Doctor {
   private createClient(config: S3StorageConfig): S3Client {
     const client = new S3Client(
       storageClientConfig(config, config.region, {
-        ...(this.connection.profile ? { profile: this.connection.profile } : {}),
+        profile: this.connection.profile,
         warn: (message) => this.clientWarnings.push(message),
       }),
     );
@@ -306,32 +287,29 @@ class Doctor {
       this.accessKeyId = this.connection.profile ? undefined : config.credentials?.accessKeyId;
       const prefixes = Object.values(config.prefixes).join(' ');
       const local = this.connection.local;
-      this.add({
-        id: 'config',
-        status: 'pass',
-        detail:
-          `Bucket "${config.bucketName}", region ${config.region}, prefixes ${prefixes}` +
+      this.pass(
+        'config',
+        `Bucket "${config.bucketName}", region ${config.region}, prefixes ${prefixes}` +
           `${this.endpoint ? `, endpoint ${this.endpoint}` : ''} (${config.runtime})` +
           `${local ? `, from the pnpm dev on ${local.dataDir} (${local.engine})` : ''}.`,
-        data: {
+        {
           bucket: config.bucketName,
           region: config.region,
           endpoint: this.endpoint ?? null,
           runtime: config.runtime,
           ...(local ? { localEngine: local.engine } : {}),
         },
-      });
+      );
       return true;
     } catch (error) {
       const variable = (error as { variable?: string }).variable;
-      this.add({
-        id: 'config',
-        status: 'fail',
-        detail: `${variable ?? 'The configuration'} is not valid.`,
+      this.fail(
+        'config',
+        `${variable ?? 'The configuration'} is not valid.`,
         // The message repeats the value, which may be an endpoint with a password in it.
-        fix: redactUrl(error instanceof Error ? error.message : String(error)),
-        ...(variable ? { data: { variable } } : {}),
-      });
+        redactUrl(error instanceof Error ? error.message : String(error)),
+        variable ? { variable } : undefined,
+      );
       return false;
     }
   }
@@ -362,31 +340,24 @@ class Doctor {
             ? "pnpm dev's keys for its embedded S3, from --local"
             : KIND_LABELS[kind];
       const notes = this.clientWarnings.length > 0 ? ` ${this.clientWarnings.join(' ')}` : '';
-      this.add({
-        id: 'credentials',
-        status: 'pass',
-        detail:
-          `Credentials resolve: ${label} (access key ${maskAccessKeyId(identity.accessKeyId)}` +
+      this.pass(
+        'credentials',
+        `Credentials resolve: ${label} (access key ${maskAccessKeyId(identity.accessKeyId)}` +
           `${identity.sessionToken ? ', temporary' : ''}).${notes}`,
-        data: {
-          kind,
-          temporary: identity.sessionToken !== undefined,
-          ...(profile ? { profile } : {}),
-        },
-      });
+        { kind, temporary: identity.sessionToken !== undefined, ...(profile ? { profile } : {}) },
+      );
       return true;
     } catch (error) {
-      this.add({
-        id: 'credentials',
-        status: 'fail',
-        detail: `No credentials could be found: ${error instanceof Error ? error.message : String(error)}.`,
-        fix: profile
+      this.fail(
+        'credentials',
+        `No credentials could be found: ${error instanceof Error ? error.message : String(error)}.`,
+        profile
           ? `The profile "${profile}" gives no credentials: check it with \`aws configure list --profile ${profile}\` ` +
-            `(after \`aws sso login --profile ${profile}\` when it uses SSO), or drop --profile.`
+              `(after \`aws sso login --profile ${profile}\` when it uses SSO), or drop --profile.`
           : 'Set BACKEND_AWS_KEY and BACKEND_AWS_SECRET for local development, or run with an IAM ' +
-            'role (Lambda, EC2, ECS), or choose a profile with --profile or AWS_PROFILE (after ' +
-            '`aws sso login` when it uses SSO).',
-      });
+              'role (Lambda, EC2, ECS), or choose a profile with --profile or AWS_PROFILE (after ' +
+              '`aws sso login` when it uses SSO).',
+      );
       return false;
     }
   }
@@ -462,31 +433,22 @@ class Doctor {
     }
   }
 
-  private async checkBucket(client: S3Client): Promise<{
-    state: BucketState;
-    region?: string | undefined;
-  }> {
+  private async checkBucket(client: S3Client): Promise<{ state: BucketState; region?: string }> {
     const { bucketName: bucket, region } = this.config!;
     const endpoint = this.endpoint;
     const at = endpoint ? ` at ${endpoint}` : '';
+    const redirected = (mismatch: RegionMismatchError) => {
+      const detail = `Bucket "${bucket}" exists, in another region than S3_CLIENT_REGION (see the next check).`;
+      this.pass('bucket', detail);
+      return { state: 'redirected' as const, region: mismatch.bucketRegion };
+    };
     try {
       const head = await client.send(new HeadBucketCommand({ Bucket: bucket }));
-      this.add({
-        id: 'bucket',
-        status: 'pass',
-        detail: `Bucket "${bucket}" exists and answers${at}.`,
-      });
+      this.pass('bucket', `Bucket "${bucket}" exists and answers${at}.`);
       return { state: 'ok', region: head.BucketRegion };
     } catch (headError) {
       const headTranslated = translateS3Error(headError, { bucket, region });
-      if (headTranslated instanceof RegionMismatchError) {
-        this.add({
-          id: 'bucket',
-          status: 'pass',
-          detail: `Bucket "${bucket}" exists, in another region than S3_CLIENT_REGION (see the next check).`,
-        });
-        return { state: 'redirected', region: headTranslated.bucketRegion };
-      }
+      if (headTranslated instanceof RegionMismatchError) return redirected(headTranslated);
       const status = sdkError(headError).$metadata?.httpStatusCode;
       const error =
         status !== undefined && status >= 400 && status < 500
@@ -495,46 +457,30 @@ class Doctor {
       const refused = `HeadBucket on "${bucket}"${at} was refused: ${describeError(error)}.`;
       const credentials = this.credentialsFix(error);
       if (credentials) {
-        this.add({ id: 'bucket', status: 'fail', detail: refused, fix: credentials });
+        this.fail('bucket', refused, credentials);
         return { state: 'credentials' };
       }
       const translated = translateS3Error(error, { bucket, region });
-      if (translated instanceof RegionMismatchError) {
-        this.add({
-          id: 'bucket',
-          status: 'pass',
-          detail: `Bucket "${bucket}" exists, in another region than S3_CLIENT_REGION (see the next check).`,
-        });
-        return { state: 'redirected', region: translated.bucketRegion };
-      }
+      if (translated instanceof RegionMismatchError) return redirected(translated);
       if (translated instanceof BucketNotFoundError) {
-        this.add({
-          id: 'bucket',
-          status: 'fail',
-          detail: `There is no bucket "${bucket}"${at} (HeadBucket: ${describeError(error)}).`,
-          fix: endpoint ? this.localBucketFix() : translated.message,
-        });
+        this.fail(
+          'bucket',
+          `There is no bucket "${bucket}"${at} (HeadBucket: ${describeError(error)}).`,
+          endpoint ? this.localBucketFix() : translated.message,
+        );
         return { state: 'missing' };
       }
       if (translated instanceof AccessDeniedError) {
-        this.add({
-          id: 'bucket',
-          status: 'fail',
-          detail: refused,
-          fix:
-            this.accessFix(error, 's3:ListBucket', `arn:aws:s3:::${bucket}`) +
-            (endpoint
-              ? ''
-              : ' A bucket of another account answers 403 too: bucket names are global.'),
-        });
+        const global = ' A bucket of another account answers 403 too: bucket names are global.';
+        const fix = this.accessFix(error, 's3:ListBucket', `arn:aws:s3:::${bucket}`);
+        this.fail('bucket', refused, endpoint ? fix : fix + global);
         return { state: 'denied', region: bucketRegionFromError(error) };
       }
-      this.add({
-        id: 'bucket',
-        status: 'fail',
-        detail: `S3 could not be reached${at}: ${describeError(error)}.`,
-        fix: unreachableFix(endpoint, this.connection),
-      });
+      this.fail(
+        'bucket',
+        `S3 could not be reached${at}: ${describeError(error)}.`,
+        unreachableFix(endpoint, this.connection),
+      );
       return { state: 'unreachable' };
     }
   }
@@ -587,49 +533,35 @@ class Doctor {
         locationError = error;
       }
     }
+    const data = { bucketRegion: bucketRegion ?? null, configuredRegion: config.region };
     if (bucketRegion && bucketRegion !== config.region) {
-      this.add({
-        id: 'region',
-        status: 'fail',
-        detail: `The bucket is in ${bucketRegion} (from ${source}), but S3_CLIENT_REGION is ${config.region}.`,
-        fix: new RegionMismatchError(config.bucketName, config.region, bucketRegion).message,
-        data: { bucketRegion, configuredRegion: config.region },
-      });
+      this.fail(
+        'region',
+        `The bucket is in ${bucketRegion} (from ${source}), but S3_CLIENT_REGION is ${config.region}.`,
+        new RegionMismatchError(config.bucketName, config.region, bucketRegion).message,
+        data,
+      );
       return false;
     }
     if (bucketRegion) {
-      this.add({
-        id: 'region',
-        status: 'pass',
-        detail: `The bucket is in ${bucketRegion} (from ${source}), as S3_CLIENT_REGION says.`,
-        data: { bucketRegion, configuredRegion: config.region },
-      });
-      return true;
+      const detail = `The bucket is in ${bucketRegion} (from ${source}), as S3_CLIENT_REGION says.`;
+      this.pass('region', detail, data);
+    } else if (bucket.state === 'ok') {
+      const detail =
+        `The bucket answers requests signed for ${config.region}; the server does not name ` +
+        'its region.';
+      this.pass('region', detail, data);
+    } else {
+      const why = locationError ? ` (GetBucketLocation: ${describeError(locationError)})` : '';
+      this.skip(['region'], `the region cannot be read while the bucket refuses access${why}`);
     }
-    if (bucket.state === 'ok') {
-      this.add({
-        id: 'region',
-        status: 'pass',
-        detail:
-          `The bucket answers requests signed for ${config.region}; the server does not name ` +
-          'its region.',
-        data: { bucketRegion: null, configuredRegion: config.region },
-      });
-      return true;
-    }
-    this.add({
-      id: 'region',
-      status: 'skip',
-      detail:
-        `Skipped: the region cannot be read while the bucket refuses access` +
-        `${locationError ? ` (GetBucketLocation: ${describeError(locationError)})` : ''}.`,
-    });
     return true;
   }
 
   private async checkProbe(storage: S3Storage, area: StorageArea): Promise<void> {
     const bucket = storage.getBucketName();
     const scratch = `${storage.keys.areaPrefix(area)}${DOCTOR_SCRATCH_FOLDER}`;
+    const scratchArn = `arn:aws:s3:::${bucket}/${scratch}*`;
     const key = `${scratch}probe-${Date.now()}-${randomUUID()}.txt`;
     const uri = `s3://${bucket}/${key}`;
     const body = `autobio-storage doctor probe ${randomUUID()}\n`;
@@ -644,26 +576,18 @@ class Doctor {
       );
       versionId = put.VersionId || undefined;
     } catch (error) {
-      this.add({
-        id: 'probe-put',
-        status: 'fail',
-        detail: `PutObject ${uri} was refused: ${describeError(error)}.`,
-        fix: this.accessFix(error, 's3:PutObject', `arn:aws:s3:::${bucket}/${scratch}*`),
-      });
+      const detail = `PutObject ${uri} was refused: ${describeError(error)}.`;
+      this.fail('probe-put', detail, this.accessFix(error, 's3:PutObject', scratchArn));
       this.skip(['probe-read', 'probe-delete'], 'nothing was written');
       return;
     }
-    this.add({
-      id: 'probe-put',
-      status: 'pass',
-      detail: `Wrote ${uri}${versionId ? ` (version ${versionId})` : ''}.`,
-      ...(versionId ? { data: { versionId } } : {}),
-    });
+    const versionData = versionId ? { versionId } : undefined;
+    const version = versionId ? ` (version ${versionId})` : '';
+    this.pass('probe-put', `Wrote ${uri}${version}.`, versionData);
     // On a versioned bucket a plain DeleteObject only hides the probe behind a delete marker,
     // leaving its version (and the marker) under the scratch folder: delete that version.
-    const versionArg = versionId ? ` --version-id ${versionId}` : '';
     const byHand = versionId
-      ? `${this.awsCli} s3api delete-object --bucket ${bucket} --key ${key}${versionArg}`
+      ? `${this.awsCli} s3api delete-object --bucket ${bucket} --key ${key} --version-id ${versionId}`
       : `${this.awsCli} s3 rm ${uri}`;
     const deleteAction = versionId ? 's3:DeleteObjectVersion' : 's3:DeleteObject';
     // From here on the probe exists: whatever happens, try to delete it.
@@ -671,67 +595,47 @@ class Doctor {
     try {
       try {
         const read = Buffer.from(await storage.getObjectAsBase64(bucket, key), 'base64').toString();
-        this.add(
-          read === body
-            ? {
-                id: 'probe-read',
-                status: 'pass',
-                detail: `Read it back, ${body.length} bytes, unchanged.`,
-              }
-            : {
-                id: 'probe-read',
-                status: 'fail',
-                detail: `Read back ${read.length} bytes that differ from the ${body.length} written.`,
-                fix:
-                  'Something between this process and the bucket changes objects: check S3_ENDPOINT ' +
-                  'and any proxy. (An S3-compatible store that stores aws-chunked framing needs ' +
-                  "the client's checksums set to WHEN_REQUIRED, as the storage package does.)",
-              },
-        );
+        if (read === body) {
+          this.pass('probe-read', `Read it back, ${body.length} bytes, unchanged.`);
+        } else {
+          this.fail(
+            'probe-read',
+            `Read back ${read.length} bytes that differ from the ${body.length} written.`,
+            'Something between this process and the bucket changes objects: check S3_ENDPOINT ' +
+              'and any proxy. (An S3-compatible store that stores aws-chunked framing needs ' +
+              "the client's checksums set to WHEN_REQUIRED, as the storage package does.)",
+          );
+        }
       } catch (error) {
-        this.add({
-          id: 'probe-read',
-          status: 'fail',
-          detail: `GetObject ${uri} was refused: ${describeError(error)}.`,
-          fix: this.accessFix(error, 's3:GetObject', `arn:aws:s3:::${bucket}/${scratch}*`),
-        });
+        const detail = `GetObject ${uri} was refused: ${describeError(error)}.`;
+        this.fail('probe-read', detail, this.accessFix(error, 's3:GetObject', scratchArn));
       }
       await client.send(
         new DeleteObjectCommand({ ...target, ...(versionId ? { VersionId: versionId } : {}) }),
       );
       deleted = !(await storage.objectExists(key));
-      this.add(
-        deleted
-          ? {
-              id: 'probe-delete',
-              status: 'pass',
-              detail: versionId
-                ? `Deleted its version ${versionId} (no delete marker left), and it is gone.`
-                : `Deleted it, and it is gone.`,
-            }
-          : {
-              id: 'probe-delete',
-              status: 'fail',
-              detail: `DeleteObject${versionId ? ` of version ${versionId}` : ''} succeeded but ${uri} is still there.`,
-              fix: `Check for an object lock or retention on the bucket, then remove it: ${byHand}`,
-            },
-      );
+      if (deleted) {
+        const what = versionId ? `its version ${versionId} (no delete marker left)` : 'it';
+        this.pass('probe-delete', `Deleted ${what}, and it is gone.`);
+      } else {
+        this.fail(
+          'probe-delete',
+          `DeleteObject${versionId ? ` of version ${versionId}` : ''} succeeded but ${uri} is still there.`,
+          `Check for an object lock or retention on the bucket, then remove it: ${byHand}`,
+        );
+      }
     } catch (error) {
-      if (!deleted) {
-        this.add({
-          id: 'probe-delete',
-          status: 'fail',
-          detail: versionId
-            ? `Deleting version ${versionId} of ${uri} failed: ${describeError(error)}. The ` +
+      if (deleted) return;
+      this.fail(
+        'probe-delete',
+        versionId
+          ? `Deleting version ${versionId} of ${uri} failed: ${describeError(error)}. The ` +
               'bucket is versioned, so the probe is deleted by version (a plain delete would ' +
               'leave it behind a delete marker).'
-            : `Deleting ${uri} failed: ${describeError(error)}.`,
-          fix:
-            `${this.accessFix(error, deleteAction, `arn:aws:s3:::${bucket}/${scratch}*`)} ` +
-            `Then remove the probe by hand: ${byHand}`,
-          ...(versionId ? { data: { versionId } } : {}),
-        });
-      }
+          : `Deleting ${uri} failed: ${describeError(error)}.`,
+        `${this.accessFix(error, deleteAction, scratchArn)} Then remove the probe by hand: ${byHand}`,
+        versionData,
+      );
     }
   }
 
@@ -743,74 +647,55 @@ class Doctor {
     const stays =
       'It stays a warning against an endpoint (--warn-only versioning is the default when ' +
       'S3_ENDPOINT is set).';
+    const inTheStack = `Enable it in the bucket's stack (versioned: true) and deploy, or run: ${enableCommand}.`;
+    let status: string | undefined;
     try {
-      const versioning = await client.send(new GetBucketVersioningCommand({ Bucket: bucket }));
-      if (versioning.Status === 'Enabled') {
-        this.add({ id: 'versioning', status: 'pass', detail: 'Versioning is enabled.' });
-        return;
-      }
-      const data = {
-        status: versioning.Status ?? null,
-        ...(this.engine ? { engine: this.engine } : {}),
-      };
-      if (versioning.Status === 'Suspended') {
-        this.add({
-          id: 'versioning',
-          status: 'fail',
-          detail: 'Versioning is suspended: overwritten and deleted objects cannot be recovered.',
-          fix: this.endpoint
-            ? `Enable it again: ${enableCommand}. ${stays}`
-            : `Enable it in the bucket's stack (versioned: true) and deploy, or run: ${enableCommand}.`,
-          data,
-        });
-        return;
-      }
-      const never = `Versioning has never been enabled on "${bucket}"`;
-      if (!this.endpoint) {
-        this.add({
-          id: 'versioning',
-          status: 'fail',
-          detail: `${never}.`,
-          fix:
-            `Enable it in the bucket's stack (versioned: true) and deploy, or run: ${enableCommand}. ` +
-            'The spec asks for versioning on production buckets to prevent data loss.',
-          data,
-        });
-        return;
-      }
-      const pnpmDevOnVersitygw = 'pnpm s3:install once, then DEV_S3=versitygw pnpm dev';
-      const { detail, fix } =
-        this.engine === 'versitygw'
-          ? {
-              detail: `${never} at ${this.endpoint}, a versitygw, which can version buckets.`,
-              fix:
-                `Enable it: ${enableCommand} (versitygw needs a versioning folder for that; the ` +
-                `one of pnpm dev, ${pnpmDevOnVersitygw}, has one and versions its bucket). ${stays}`,
-            }
-          : this.engine === 's3rver'
-            ? {
-                detail: `${never}: pnpm dev's embedded S3 is s3rver, which cannot version buckets.`,
-                fix: `For a local bucket that is versioned, run pnpm dev on versitygw: ${pnpmDevOnVersitygw}. ${stays}`,
-              }
-            : {
-                detail: `${never}; the server at ${this.endpoint} reports no versioning status.`,
-                fix:
-                  `On a server that versions buckets, enable it: ${enableCommand}. pnpm dev's ` +
-                  `default embedded S3, s3rver, cannot; its versitygw can: ${pnpmDevOnVersitygw}. ${stays}`,
-              };
-      this.add({ id: 'versioning', status: 'fail', detail, fix, data });
+      status = (await client.send(new GetBucketVersioningCommand({ Bucket: bucket }))).Status;
     } catch (error) {
-      const status = sdkError(error).$metadata?.httpStatusCode;
-      this.add({
-        id: 'versioning',
-        status: 'fail',
-        detail: `GetBucketVersioning was refused: ${describeError(error)}.`,
-        fix:
-          status === 403
-            ? this.accessFix(error, 's3:GetBucketVersioning', `arn:aws:s3:::${bucket}`)
-            : 'The server does not report versioning: use a store that supports it for this environment.',
-      });
+      this.fail(
+        'versioning',
+        `GetBucketVersioning was refused: ${describeError(error)}.`,
+        sdkError(error).$metadata?.httpStatusCode === 403
+          ? this.accessFix(error, 's3:GetBucketVersioning', `arn:aws:s3:::${bucket}`)
+          : 'The server does not report versioning: use a store that supports it for this environment.',
+      );
+      return;
     }
+    if (status === 'Enabled') {
+      this.pass('versioning', 'Versioning is enabled.');
+      return;
+    }
+    const data = { status: status ?? null, ...(this.engine ? { engine: this.engine } : {}) };
+    const never = `Versioning has never been enabled on "${bucket}"`;
+    const pnpmDevOnVersitygw = 'pnpm s3:install once, then DEV_S3=versitygw pnpm dev';
+    const [detail, fix] =
+      status === 'Suspended'
+        ? [
+            'Versioning is suspended: overwritten and deleted objects cannot be recovered.',
+            this.endpoint ? `Enable it again: ${enableCommand}. ${stays}` : inTheStack,
+          ]
+        : !this.endpoint
+          ? [
+              `${never}.`,
+              `${inTheStack} The spec asks for versioning on production buckets to prevent data loss.`,
+            ]
+          : this.engine === 'versitygw'
+            ? [
+                `${never} at ${this.endpoint}, a versitygw, which can version buckets.`,
+                `Enable it: ${enableCommand} (versitygw needs a versioning folder for that; the ` +
+                  `one of pnpm dev, ${pnpmDevOnVersitygw}, has one and versions its bucket). ${stays}`,
+              ]
+            : this.engine === 's3rver'
+              ? [
+                  `${never}: pnpm dev's embedded S3 is s3rver, which cannot version buckets.`,
+                  `For a local bucket that is versioned, run pnpm dev on versitygw: ${pnpmDevOnVersitygw}. ${stays}`,
+                ]
+              : [
+                  `${never}; the server at ${this.endpoint} reports no versioning status.`,
+                  `On a server that versions buckets, enable it: ${enableCommand}. pnpm dev's ` +
+                    `default embedded S3, s3rver, cannot; its versitygw can: ${pnpmDevOnVersitygw}. ${stays}`,
+                ];
+    this.fail('versioning', detail, fix, data);
   }
 
   /**
@@ -828,13 +713,7 @@ class Doctor {
     const shape = `${generated}{memory|subject}/{userId}/{timestamp}-{uuid}${IMAGE_EXTENSION}`;
     const writeOutputKey = `Have the service write the outputKey it is sent (${shape}) and answer with its S3 URI.`;
     const fail = (detail: string, fix: string, error?: unknown) =>
-      this.add({
-        id: 's3-uri',
-        status: 'fail',
-        detail,
-        fix,
-        ...(error === undefined ? {} : { data: { error: String(error) } }),
-      });
+      this.fail('s3-uri', detail, fix, error === undefined ? undefined : { error: String(error) });
     let key: string;
     try {
       key = storage.assertOwnS3Uri(uri, { expectedPrefix: generated });
@@ -873,31 +752,28 @@ class Doctor {
       return;
     }
     const what = `a generated ${parsedKey.kind} illustration of user ${JSON.stringify(parsedKey.userId)}`;
-    const skipped =
-      bucketState === 'no-credentials' ? 'there are no credentials' : SKIP_REASONS[bucketState];
+    const skipped = SKIP_REASONS[bucketState];
     if (skipped) {
-      this.add({
-        id: 's3-uri',
-        status: 'skip',
-        detail: `Skipped: ${uri} is ${what}, but whether it is stored cannot be checked: ${skipped}.`,
-      });
+      this.skip(
+        ['s3-uri'],
+        `${uri} is ${what}, but whether it is stored cannot be checked: ${skipped}`,
+      );
       return;
     }
     try {
       const object = await storage.findObject(key);
-      if (!object) {
-        fail(
-          `${uri} is ${what}, but nothing is stored there: the API answers 502.`,
-          `The service must write the image before it answers, to bucket ${bucket} in ${region}: ` +
-            `check its S3_BUCKET_NAME and S3_REGION. ${writeOutputKey}`,
+      if (object) {
+        this.pass(
+          's3-uri',
+          `${uri} is ${what}, stored (${object.sizeBytes} bytes): the API takes it.`,
         );
         return;
       }
-      this.add({
-        id: 's3-uri',
-        status: 'pass',
-        detail: `${uri} is ${what}, stored (${object.sizeBytes} bytes): the API takes it.`,
-      });
+      fail(
+        `${uri} is ${what}, but nothing is stored there: the API answers 502.`,
+        `The service must write the image before it answers, to bucket ${bucket} in ${region}: ` +
+          `check its S3_BUCKET_NAME and S3_REGION. ${writeOutputKey}`,
+      );
     } catch (error) {
       fail(
         `${uri} is ${what}, but looking it up failed: ${describeError(error)}.`,

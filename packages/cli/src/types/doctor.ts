@@ -1,30 +1,14 @@
+import type { DOCTOR_CHECKS } from '../constants.ts';
 import type { ConnectionContext } from './connection.ts';
 
 /** The checks of `doctor`, in the order they run. */
-export type CheckId =
-  | 'config'
-  | 'credentials'
-  | 'bucket'
-  | 'region'
-  | 'probe-put'
-  | 'probe-read'
-  | 'probe-delete'
-  | 'versioning'
-  | 's3-uri';
+export type CheckId = keyof typeof DOCTOR_CHECKS;
 
 /**
  * `pass` and `fail` are what they say; `warn` is a failure reported as a warning (it does not
  * change the exit code unless `strict`); `skip` means an earlier failure made the check moot.
  */
 export type CheckStatus = 'pass' | 'fail' | 'warn' | 'skip';
-
-/** Where the credentials came from. */
-export type CredentialsKind =
-  | 'explicit-keys'
-  | 'role'
-  | 'environment-keys'
-  | 'profile'
-  | 'default-chain';
 
 /** The outcome of one check. */
 export interface CheckResult {
