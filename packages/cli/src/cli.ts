@@ -7,7 +7,7 @@ import {
   InvalidArgumentError as StorageArgumentError,
 } from '@autobio/s3-storage';
 import { redactUrl } from '@autobio/s3-storage/redact';
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { Command, CommanderError, Help, InvalidArgumentError, Option } from 'commander';
 import { createMigrationTarget } from './clients.ts';
 import { resolveConnection } from './connection.ts';
 import {
@@ -29,9 +29,9 @@ import { CliError } from './errors.ts';
 import { runMigration } from './migrate.ts';
 import { formatMigrationReport } from './migrate-report.ts';
 import { createProgressListener } from './progress.ts';
-import type { ConnectionOptions } from './types/connection.ts';
 import type { CliContext } from './types/context.ts';
-import type { CheckId } from './types/doctor.ts';
+import type { CheckId, DoctorOptions } from './types/doctor.ts';
+import type { MigrationOptions } from './types/migrate.ts';
 
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
 
@@ -59,6 +59,14 @@ function checkList(value: string): CheckId[] {
   return ids as CheckId[];
 }
 
+/** Migrate's options as commander parses them. */
+type MigrateCommandOptions = Omit<MigrationOptions, 'progress'> & {
+  readonly concurrency: number;
+  readonly maxAttempts: number;
+  readonly json?: boolean;
+  readonly progress: boolean;
+};
+
 /** Collects the values of an option that may be given more than once. */
 function repeatable(value: string, previous: readonly string[] = []): string[] {
   return [...previous, value];
@@ -76,20 +84,11 @@ function exitCodeOf(error: unknown): number {
   return EXIT_FAILURE;
 }
 
-/** Words joined into lines of at most `width` characters, each indented. */
-function wrap(words: readonly string[], width = 96, indent = '  '): string {
-  const lines: string[] = [];
-  let line = '';
-  for (const word of words) {
-    if (line && indent.length + line.length + 1 + word.length > width) {
-      lines.push(line);
-      line = word;
-    } else {
-      line = line ? `${line} ${word}` : word;
-    }
-  }
-  if (line) lines.push(line);
-  return lines.map((l) => `${indent}${l}`).join('\n');
+const help = new Help();
+
+/** Words joined into lines of at most 96 characters, each indented by two spaces. */
+function wrap(words: readonly string[]): string {
+  return help.boxWrap(words.join(' '), 94).replace(/^/gm, '  ');
 }
 
 const ENVIRONMENT_HELP = `
@@ -192,8 +191,11 @@ export async function runCli(argv: readonly string[], context: CliContext): Prom
       'use the credentials of this profile of the shared AWS config (wins over BACKEND_AWS_KEY and AWS_PROFILE)',
     )
     .addHelpText('after', ENVIRONMENT_HELP);
-  const connectionOptions = (): ConnectionOptions => program.opts<ConnectionOptions>();
   const write = (stream: CliContext['stdout'], text: string) => stream.write(redactUrl(text));
+  const printJson = (value: unknown) =>
+    write(context.stdout, `${JSON.stringify(value, null, 2)}\n`);
+  const print = <T>(report: T, format: (report: T) => string) =>
+    json ? printJson(report) : write(context.stdout, format(report));
 
   program
     .command('doctor')
@@ -218,30 +220,16 @@ export async function runCli(argv: readonly string[], context: CliContext): Prom
     )
     .option('--strict', 'count warnings as failures')
     .addHelpText('after', DOCTOR_HELP)
-    .action(
-      async (options: {
-        json?: boolean;
-        s3Uri?: string;
-        probeArea: string;
-        warnOnly?: CheckId[];
-        strict?: boolean;
-      }) => {
-        json = options.json === true;
-        const connection = await resolveConnection(context.env, connectionOptions());
-        const report = await runDoctor(connection.env, {
-          probeArea: options.probeArea,
-          ...(options.s3Uri !== undefined ? { s3Uri: options.s3Uri } : {}),
-          ...(options.warnOnly ? { warnOnly: options.warnOnly } : {}),
-          strict: options.strict === true,
-          connection: connection.context,
-        });
-        write(
-          context.stdout,
-          json ? `${JSON.stringify(report, null, 2)}\n` : formatDoctorReport(report),
-        );
-        exitCode = doctorExitCode(report);
-      },
-    );
+    .action(async ({ json: asJson, ...options }: DoctorOptions & { json?: boolean }) => {
+      json = asJson === true;
+      const connection = await resolveConnection(context.env, program.opts());
+      const report = await runDoctor(connection.env, {
+        ...options,
+        connection: connection.context,
+      });
+      print(report, formatDoctorReport);
+      exitCode = doctorExitCode(report);
+    });
 
   program
     .command('migrate')
@@ -288,56 +276,27 @@ export async function runCli(argv: readonly string[], context: CliContext): Prom
     .option('--json', 'print the report as JSON')
     .option('--no-progress', 'draw no progress bar (or lines, when not on a terminal)')
     .addHelpText('after', MIGRATE_HELP)
-    .action(
-      async (options: {
-        from: string;
-        to: string;
-        dryRun?: boolean;
-        overwrite?: boolean;
-        verify?: boolean;
-        concurrency: number;
-        maxAttempts: number;
-        pageSize: number;
-        fromRegion?: string;
-        include?: string[];
-        exclude?: string[];
-        allowUnlisted?: boolean;
-        json?: boolean;
-        progress: boolean;
-      }) => {
-        json = options.json === true;
-        const connection = await resolveConnection(context.env, connectionOptions());
-        const target = createMigrationTarget(connection.env, {
-          maxSockets: options.concurrency + DEFAULT_PART_CONCURRENCY,
-          maxAttempts: options.maxAttempts,
-          connection: connection.context,
+    .action(async (options: MigrateCommandOptions) => {
+      const { json: asJson, maxAttempts, progress, ...migration } = options;
+      json = asJson === true;
+      const connection = await resolveConnection(context.env, program.opts());
+      const target = createMigrationTarget(connection.env, {
+        maxSockets: migration.concurrency + DEFAULT_PART_CONCURRENCY,
+        maxAttempts,
+        connection: connection.context,
+      });
+      try {
+        const report = await runMigration(target, {
+          ...migration,
+          progress: progress ? createProgressListener(context.stderr) : undefined,
+          signal: context.signal,
         });
-        try {
-          const report = await runMigration(target, {
-            from: options.from,
-            to: options.to,
-            dryRun: options.dryRun === true,
-            overwrite: options.overwrite === true,
-            verify: options.verify === true,
-            concurrency: options.concurrency,
-            pageSize: options.pageSize,
-            ...(options.fromRegion !== undefined ? { fromRegion: options.fromRegion } : {}),
-            ...(options.include ? { include: options.include } : {}),
-            ...(options.exclude ? { exclude: options.exclude } : {}),
-            allowUnlisted: options.allowUnlisted === true,
-            ...(options.progress ? { progress: createProgressListener(context.stderr) } : {}),
-            ...(context.signal ? { signal: context.signal } : {}),
-          });
-          write(
-            context.stdout,
-            json ? `${JSON.stringify(report, null, 2)}\n` : formatMigrationReport(report),
-          );
-          exitCode = report.interrupted ? EXIT_INTERRUPTED : report.ok ? EXIT_OK : EXIT_FAILURE;
-        } finally {
-          target.destroy();
-        }
-      },
-    );
+        print(report, formatMigrationReport);
+        exitCode = report.interrupted ? EXIT_INTERRUPTED : report.ok ? EXIT_OK : EXIT_FAILURE;
+      } finally {
+        target.destroy();
+      }
+    });
 
   try {
     await program.parseAsync(argv, { from: 'user' });
@@ -348,10 +307,7 @@ export async function runCli(argv: readonly string[], context: CliContext): Prom
     write(context.stderr, `error: ${message}\n`);
     if (json) {
       const { name, code } = error as { name?: string; code?: string };
-      write(
-        context.stdout,
-        `${JSON.stringify({ ok: false, error: { name, code, message } }, null, 2)}\n`,
-      );
+      printJson({ ok: false, error: { name, code, message } });
     }
     return exitCodeOf(error);
   }
