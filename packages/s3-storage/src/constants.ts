@@ -7,10 +7,18 @@ export const DEFAULT_PREFIXES = {
   avatars: 'avatars/',
   generated: 'generated/',
   stubs: 'stubs/',
+  deletions: 'deletions/',
 } as const;
 
 /** The kinds of generated illustration, each a folder under the generated prefix. */
 export const GENERATED_KINDS = ['memory', 'subject'] as const;
+
+/**
+ * Days after which the bucket's lifecycle expires a pending-deletion marker: a backstop, so that
+ * no marker (or copy or version of one) is kept for ever. The sweep deletes each within minutes
+ * of its sweep time and fails loudly until it has, so a month is far beyond any retry.
+ */
+export const DELETION_MARKER_EXPIRY_DAYS = 30;
 
 /** File extension of every image key in the layout. */
 export const IMAGE_EXTENSION = '.png';

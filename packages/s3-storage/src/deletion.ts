@@ -105,15 +105,55 @@ async function deleteKeys(
 }
 
 /**
- * The current objects are deleted first without a version id, so a replica bucket receives
- * delete markers (its noncurrent versions then expire by its lifecycle).
+ * Deletes what is under `prefix` (or at exactly that key): the current objects first, without a
+ * version id, so that S3 writes delete markers, which replication carries to a replica bucket
+ * (version-specific deletes never replicate); then, with `allVersions`, every version and delete
+ * marker. What S3 refuses is added to `refused`.
+ * @returns how many distinct keys were deleted.
+ */
+async function deleteTarget(
+  context: StorageContext,
+  target: { readonly prefix: string; readonly exact: boolean },
+  options: CallOptions & { readonly allVersions?: boolean },
+  refused: Refused,
+): Promise<number> {
+  const current = await listObjectsToDelete(context, target.prefix, target.exact, options);
+  refused.push(...(await deleteKeys(context, current, options)));
+  const versions = options.allVersions
+    ? await listVersionsOrObjects(context, target.prefix, target.exact, options)
+    : [];
+  refused.push(...(await deleteKeys(context, versions, options)));
+  return new Set([...current, ...versions].map((o) => o.Key)).size;
+}
+
+/** @throws DeletionIncompleteError naming every entry S3 refused, when it refused any. */
+function assertNoneRefused(context: StorageContext, refused: Refused): void {
+  if (refused.length === 0) return;
+  const { bucketName, region } = context.config;
+  const first = refused[0]!;
+  throw new DeletionIncompleteError(
+    bucketName,
+    refused.map((e) => (e.VersionId ? `${e.Key}?versionId=${e.VersionId}` : `${e.Key}`)),
+    `S3 refused to delete them (${first.Code ?? 'an error'} for ${first.Key}: ${first.Message ?? 'no message'})`,
+    {
+      cause: translateS3Error(
+        Object.assign(new Error(first.Message ?? 'delete refused'), { name: first.Code }),
+        { bucket: bucketName, key: first.Key, region },
+      ),
+    },
+  );
+}
+
+/**
+ * Deletes one user's keys in every user area of this bucket. This bucket only: a replica, a
+ * CDN's cache and uploads still in flight are the caller's to handle (the API's account
+ * deletion sweeps them after a delay).
  */
 export async function deleteUserData(
   context: StorageContext,
   userId: string,
   options: DeleteUserDataOptions,
 ): Promise<Record<'subjects' | 'avatars' | `generated/${GeneratedKind}`, number>> {
-  const { bucketName, region } = context.config;
   const userKeys = context.keys.userKeys(userId);
   const targets = {
     subjects: { prefix: userKeys.subject, exact: true },
@@ -123,33 +163,34 @@ export async function deleteUserData(
   } as const;
   const counts = { subjects: 0, avatars: 0, 'generated/memory': 0, 'generated/subject': 0 };
   const refused: Refused = [];
-  for (const [area, { prefix, exact }] of Object.entries(targets) as [
+  for (const [area, target] of Object.entries(targets) as [
     keyof typeof targets,
     { prefix: string; exact: boolean },
   ][]) {
-    // Current objects first, without a version id: S3 writes delete markers, which
-    // replication carries to a replica bucket (version-specific deletes never replicate).
-    const current = await listObjectsToDelete(context, prefix, exact, options);
-    refused.push(...(await deleteKeys(context, current, options)));
-    const versions = options.allVersions
-      ? await listVersionsOrObjects(context, prefix, exact, options)
-      : [];
-    refused.push(...(await deleteKeys(context, versions, options)));
-    counts[area] = new Set([...current, ...versions].map((o) => o.Key)).size;
+    counts[area] = await deleteTarget(context, target, options, refused);
   }
-  if (refused.length > 0) {
-    const first = refused[0]!;
-    throw new DeletionIncompleteError(
-      bucketName,
-      refused.map((e) => (e.VersionId ? `${e.Key}?versionId=${e.VersionId}` : `${e.Key}`)),
-      `S3 refused to delete them (${first.Code ?? 'an error'} for ${first.Key}: ${first.Message ?? 'no message'})`,
-      {
-        cause: translateS3Error(
-          Object.assign(new Error(first.Message ?? 'delete refused'), { name: first.Code }),
-          { bucket: bucketName, key: first.Key, region },
-        ),
-      },
-    );
-  }
+  assertNoneRefused(context, refused);
   return counts;
+}
+
+/**
+ * Deletes the object at exactly `key` with every version and delete marker of it; on a store
+ * without versioning, the object. Idempotent.
+ * @returns whether there was anything at the key.
+ */
+export async function deleteObjectVersions(
+  context: StorageContext,
+  key: string,
+  options: CallOptions,
+): Promise<boolean> {
+  context.keys.assertKeyInLayout(key);
+  const refused: Refused = [];
+  const count = await deleteTarget(
+    context,
+    { prefix: key, exact: true },
+    { ...options, allVersions: true },
+    refused,
+  );
+  assertNoneRefused(context, refused);
+  return count > 0;
 }

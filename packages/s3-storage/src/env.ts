@@ -30,6 +30,7 @@ export const ENVIRONMENT_VARIABLES = [
   'S3_AVATAR_PREFIX',
   'S3_GENERATED_PREFIX',
   'S3_STUBS_PREFIX',
+  'S3_DELETIONS_PREFIX',
   'S3_ENDPOINT',
   'S3_FORCE_PATH_STYLE',
   'S3_USE_ACCELERATE_ENDPOINT',
@@ -111,6 +112,7 @@ function readPrefixes(env: Environment): KeyPrefixes {
     avatars: 'S3_AVATAR_PREFIX',
     generated: 'S3_GENERATED_PREFIX',
     stubs: 'S3_STUBS_PREFIX',
+    deletions: 'S3_DELETIONS_PREFIX',
   };
   const prefixes = { ...DEFAULT_PREFIXES } as Record<keyof KeyPrefixes, string>;
   for (const [field, variable] of Object.entries(variables) as [keyof KeyPrefixes, string][]) {

@@ -31,7 +31,11 @@ export const STORAGE_AREAS: readonly StorageArea[] = [
   'generated/memory',
   'generated/subject',
   'stubs',
+  'deletions',
 ];
+
+/** What follows the user id in a pending-deletion marker's key. */
+const MARKER_EXTENSION = '.json';
 
 /**
  * The code points no user id, stub name or prefix may hold, each with the rule it breaks.
@@ -171,6 +175,7 @@ export function assertPrefix(prefix: unknown, what: string): asserts prefix is s
  * avatars/{userId}.png
  * generated/{memory|subject}/{userId}/{timestamp}-{uuid}.png
  * stubs/{name}.png
+ * deletions/{userId}.json
  * ```
  */
 export class KeyLayout {
@@ -249,6 +254,29 @@ export class KeyLayout {
     return `${this.prefixes.stubs}${name.endsWith(IMAGE_EXTENSION) ? name : `${name}${IMAGE_EXTENSION}`}`;
   }
 
+  /**
+   * `deletions/{userId}.json`: the marker of an account deletion that is not final yet. It holds
+   * no user data, so it is not among {@link userKeys}: deleting the data leaves it in place.
+   */
+  public deletionMarkerKey(userId: string): string {
+    assertKeySegment(userId, 'userId');
+    return `${this.prefixes.deletions}${userId}${MARKER_EXTENSION}`;
+  }
+
+  /** The user id of a pending-deletion marker's key, or `undefined` when it is not one. */
+  public parseDeletionMarkerKey(key: string): string | undefined {
+    if (!key.startsWith(this.prefixes.deletions) || !key.endsWith(MARKER_EXTENSION)) {
+      return undefined;
+    }
+    const userId = key.slice(this.prefixes.deletions.length, -MARKER_EXTENSION.length);
+    try {
+      assertKeySegment(userId, 'userId');
+    } catch {
+      return undefined;
+    }
+    return userId;
+  }
+
   /** The key prefix of a named part of the layout, for IAM grants, lifecycle filters and listings. */
   public areaPrefix(area: StorageArea): string {
     switch (area) {
@@ -264,6 +292,8 @@ export class KeyLayout {
         return `${this.prefixes.generated}subject/`;
       case 'stubs':
         return this.prefixes.stubs;
+      case 'deletions':
+        return this.prefixes.deletions;
       default:
         throw new InvalidKeyError(
           String(area),
@@ -296,7 +326,7 @@ export class KeyLayout {
       if (key.startsWith(this.areaPrefix(area)) && key.length > this.areaPrefix(area).length)
         return area;
     }
-    for (const area of ['subjects', 'avatars', 'generated', 'stubs'] as const) {
+    for (const area of ['subjects', 'avatars', 'generated', 'stubs', 'deletions'] as const) {
       const prefix = this.areaPrefix(area);
       if (key.startsWith(prefix) && key.length > prefix.length) return area;
     }

@@ -1,6 +1,6 @@
 import type { PutObjectCommandInput, S3Client } from '@aws-sdk/client-s3';
 import { createStorageContext, ON_FIRST_USE, type StorageContext } from './context.ts';
-import { deleteUserData } from './deletion.ts';
+import { deleteObjectVersions, deleteUserData } from './deletion.ts';
 import type { KeyLayout } from './key-layout.ts';
 import { listGeneratedIllustrations, listKeys } from './listing.ts';
 import { copyObject, deleteObject, findObject, headObject, putObject } from './objects.ts';
@@ -228,9 +228,10 @@ export class S3Storage {
 
   /**
    * Deletes every object of one user under every prefix (subject image, avatar, generated
-   * illustrations of each kind), for account deletion. Idempotent: a second run deletes 0.
-   * With `allVersions`, a versioned bucket keeps nothing of the user: every version and
-   * delete marker of their keys goes too.
+   * illustrations of each kind) of this bucket. Idempotent: a second run deletes 0.
+   * With `allVersions`, every version and delete marker of their keys goes too. A replica,
+   * a CDN's cache and uploads in flight are not covered: an account deletion is final only
+   * once the API's deletion sweep has run.
    * @returns how many of the user's keys were deleted, per area.
    * @throws DeletionIncompleteError naming what is left when S3 refused to delete some of it
    *   (every DeleteObjects result is checked); the other keys are deleted, and a rerun deletes
@@ -241,6 +242,15 @@ export class S3Storage {
     options: DeleteUserDataOptions = {},
   ): Promise<Record<'subjects' | 'avatars' | `generated/${GeneratedKind}`, number>> {
     return deleteUserData(this.context, userId, options);
+  }
+
+  /**
+   * Deletes the object at `key` with every version and delete marker of it (a pending-deletion
+   * marker, once swept). Idempotent. @returns whether there was anything at the key.
+   * @throws DeletionIncompleteError when S3 refused to delete some of it.
+   */
+  public deleteObjectVersions(key: string, options: CallOptions = {}): Promise<boolean> {
+    return deleteObjectVersions(this.context, key, options);
   }
 
   /** `s3://{bucket}/{key}` for a key of this bucket, for the external illustration-gen service. */

@@ -3,7 +3,7 @@ import type { GENERATED_KINDS } from '../constants.ts';
 /** A kind of generated illustration: a folder under the generated prefix. */
 export type GeneratedKind = (typeof GENERATED_KINDS)[number];
 
-/** The four top-level prefixes of the bucket. Each ends in `/`. */
+/** The top-level prefixes of the bucket. Each ends in `/`. */
 export interface KeyPrefixes {
   /** Subject reference images for LoRA training. @default 'subjects/' */
   readonly subjects: string;
@@ -13,6 +13,11 @@ export interface KeyPrefixes {
   readonly generated: string;
   /** Development stub images. @default 'stubs/' */
   readonly stubs: string;
+  /**
+   * Pending-deletion markers: one per account whose deletion is not final yet. No user data.
+   * @default 'deletions/'
+   */
+  readonly deletions: string;
 }
 
 /**
@@ -25,7 +30,8 @@ export type StorageArea =
   | 'generated'
   | 'generated/memory'
   | 'generated/subject'
-  | 'stubs';
+  | 'stubs'
+  | 'deletions';
 
 /** Options for building a generated-illustration key. */
 export interface GeneratedKeyOptions {

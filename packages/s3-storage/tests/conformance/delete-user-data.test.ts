@@ -77,3 +77,27 @@ describe('deleteUserData with all versions, on a versioned bucket of a real S3',
     },
   );
 });
+
+describe('deleteObjectVersions on a versioned bucket of a real S3', () => {
+  it('leaves no version or delete marker of the key, and every other key untouched', async () => {
+    const storage = s3.storage({ listPageSize: 2 });
+    const user = s3.newUser();
+    const marker = storage.keys.deletionMarkerKey(user);
+    // A key the marker's key is a prefix of must survive: the deletion is of the exact key.
+    const longer = `${marker}.bak`;
+    for (const key of [marker, marker, longer]) {
+      await storage.putObject(key, '{}', { contentType: 'application/json' });
+    }
+    await storage.deleteObject(marker);
+    await storage.putObject(marker, '{}', { contentType: 'application/json' });
+    expect(await s3.versionsOf(marker)).toHaveLength(4);
+    const othersBefore = (await s3.versionsUnder('')).filter((entry) => entry.key !== marker);
+
+    expect(await storage.deleteObjectVersions(marker)).toBe(true);
+
+    expect(await s3.versionsOf(marker)).toEqual([]);
+    const after = await s3.versionsUnder('');
+    expect(after.sort(byKeyAndVersion)).toEqual(othersBefore.sort(byKeyAndVersion));
+    expect(await storage.deleteObjectVersions(marker)).toBe(false);
+  });
+});

@@ -37,6 +37,7 @@ describe('loadConfigFromEnv', () => {
       S3_AVATAR_PREFIX: 'faces/',
       S3_GENERATED_PREFIX: 'gen/',
       S3_STUBS_PREFIX: 'dev-stubs/',
+      S3_DELETIONS_PREFIX: 'pending-deletions/',
       S3_ENDPOINT: 'http://127.0.0.1:4569',
       S3_USE_ACCELERATE_ENDPOINT: 'false',
       BACKEND_AWS_KEY: 'AKID',
@@ -50,7 +51,13 @@ describe('loadConfigFromEnv', () => {
     expect(config).toEqual({
       bucketName: 'my-bucket',
       region: 'eu-west-1',
-      prefixes: { subjects: 'refs/', avatars: 'faces/', generated: 'gen/', stubs: 'dev-stubs/' },
+      prefixes: {
+        subjects: 'refs/',
+        avatars: 'faces/',
+        generated: 'gen/',
+        stubs: 'dev-stubs/',
+        deletions: 'pending-deletions/',
+      },
       endpoint: 'http://127.0.0.1:4569',
       forcePathStyle: true,
       useAccelerateEndpoint: false,

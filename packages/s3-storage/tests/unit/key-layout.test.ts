@@ -68,7 +68,39 @@ describe('KeyLayout', () => {
       'generated/memory/',
       'generated/subject/',
       'stubs/',
+      'deletions/',
     ]);
+  });
+
+  it('builds one pending-deletion marker key per user, outside every user area, and parses it back', () => {
+    const key = layout.deletionMarkerKey('user-1');
+    expect(key).toBe('deletions/user-1.json');
+    expect(layout.areaOf(key)).toBe('deletions');
+    expect(layout.parseDeletionMarkerKey(key)).toBe('user-1');
+    const userKeys = layout.userKeys('user-1');
+    expect([userKeys.subject, userKeys.avatar, ...Object.values(userKeys.generated)]).not.toContain(
+      key,
+    );
+    expect(new KeyLayout({ deletions: 'ops/erase/' }).deletionMarkerKey('u')).toBe(
+      'ops/erase/u.json',
+    );
+  });
+
+  it('parses no marker from a key that is not one', () => {
+    for (const key of [
+      'deletions/u.png',
+      'deletions/.json',
+      'deletions/a/b.json',
+      'deletions/a..json',
+      'subjects/u.json',
+      'deletions/',
+    ]) {
+      expect(layout.parseDeletionMarkerKey(key), key).toBeUndefined();
+    }
+  });
+
+  it('throws when a marker is asked for a user id the layout refuses', () => {
+    expect(() => layout.deletionMarkerKey('a/b')).toThrow(InvalidKeyError);
   });
 
   it.each(
@@ -161,6 +193,7 @@ describe('KeyLayout', () => {
         [{ stubs: 'a//b/' }, 'empty segment'],
         [{ stubs: 'generated/stubs/' }, 'lies inside prefix "generated/"'],
         [{ stubs: 'generated/' }, 'used twice'],
+        [{ deletions: 'subjects/deletions/' }, 'lies inside prefix "subjects/"'],
         [{ stubs: 'st\u0085ubs/' }, 'control characters'],
         [{ stubs: 'stubs\ud800/' }, 'unpaired surrogates'],
         [{ stubs: 'stubs\uffff/' }, 'non-characters'],
