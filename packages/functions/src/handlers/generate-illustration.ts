@@ -16,6 +16,14 @@ import { generateRequestSchema, kindPathSchema } from '../schemas.ts';
 import type { GenerateIllustrationResponse } from '../types/api.ts';
 import type { IllustrationGenConfig } from '../types/illustration-gen.ts';
 
+/**
+ * Time kept back from the request's storage deadline, and from the service's, to delete what a
+ * failed generate may have written: the delete runs in it, before the answer's own reserve
+ * (LAMBDA_TIME_RESERVE_MS). One DeleteObject takes tens of milliseconds; 2 s leaves it retries
+ * and still lets the default 25 s service timeout fit a 29 s function.
+ */
+export const CLEANUP_TIME_RESERVE_MS = 2_000;
+
 async function pickStubKey(
   stubImageName: string | undefined,
   outputKey: string,
@@ -50,9 +58,12 @@ async function pickStubKey(
 async function generateFromStub(
   config: IllustrationGenConfig,
   outputKey: string,
+  /** Called just before the copy is sent: S3 may do it even when its answer never comes. */
+  onSend: () => void,
   call: CallOptions,
 ): Promise<string> {
   const stubKey = await pickStubKey(config.stubImageName, outputKey, call);
+  onSend();
   await s3Client.copyObject(stubKey, outputKey, call);
   return outputKey;
 }
@@ -76,22 +87,32 @@ async function subjectImageContentType(subjectKey: string, call: CallOptions): P
 }
 
 /**
- * Deletes the key the service was asked to write after the call failed, so that a failed
- * generation leaves no illustration behind (the service may have written it before failing).
- * Best effort: a failure to delete is logged, and the original error is the one answered.
+ * Deletes the output key of a generate that failed after its write was sent, so that what it
+ * wrote is not listed: the copy or the service may have written the key even when the answer
+ * was an error, a reset or a timeout, and a later step may fail after a good write. Deleting an
+ * absent key succeeds, so it runs whatever the write did.
+ *
+ * Removed, rather than written elsewhere and listed only once confirmed: the service writes the
+ * key it is given, under the prefix the list route reads, and a confirming copy would be one
+ * more write whose answer can be lost, needing this delete all the same; staging would also
+ * take a second prefix, its grants and a lifecycle rule to clear what is never confirmed. What
+ * removal cannot catch is a write that lands after this delete (a service still working past
+ * its timeout, a request S3 ends after its client gave up), which only such staging would.
+ *
+ * `abortSignal` is the request's: the delete gets the CLEANUP_TIME_RESERVE_MS the steps before
+ * it were kept from, and the answer still goes out before Lambda's own timeout.
  */
-async function deleteUnansweredOutput(
+async function removeFailedOutput(
   outputKey: string,
   log: RequestLogger,
-  context: Context,
+  abortSignal: AbortSignal,
 ): Promise<void> {
-  // Within half the reserve, so that the answer still goes out before Lambda's own timeout.
-  const remainingMs = context.getRemainingTimeInMillis() - LAMBDA_TIME_RESERVE_MS / 2;
   try {
-    await s3Client.deleteObject(outputKey, {
-      abortSignal: AbortSignal.timeout(Math.max(1, remainingMs)),
-    });
+    await s3Client.deleteObject(outputKey, { abortSignal });
   } catch (error) {
+    // The caller is answered the error that failed the generate: the delete's would hide it,
+    // and the caller could do nothing about it. The warning names the key (under the user's
+    // prefix, which every line of the request already names), for an operator to delete it.
     log.warn('Could not delete the output key of a failed illustration', {
       key: outputKey,
       error: describeError(error),
@@ -123,8 +144,9 @@ async function generateWithService(
     request.subjectKey,
     request.call,
   );
-  // Answer with a 504 before Lambda itself times out.
-  const remainingMs = request.context.getRemainingTimeInMillis() - LAMBDA_TIME_RESERVE_MS;
+  // Answer with a 504 before Lambda itself times out, with time left to delete what was written.
+  const remainingMs =
+    request.context.getRemainingTimeInMillis() - LAMBDA_TIME_RESERVE_MS - CLEANUP_TIME_RESERVE_MS;
   const timeoutMs = Math.max(1, Math.min(config.timeoutMs, remainingMs));
   request.onSend();
   const { s3Uri } = await requestIllustration(
@@ -198,13 +220,17 @@ export const handler = createRouteHandler({
   route: 'generate-illustration',
   path: kindPathSchema,
   body: generateRequestSchema,
-  async handle({ userId, path: { kind }, body, requestId, context, log }) {
+  async handle({ userId, path: { kind }, body, requestId, context, abortSignal, log }) {
     const config = loadIllustrationGenConfig();
     // One deadline for every storage call of the request, so that a slow S3 answers 504
-    // StorageTimeout before Lambda (and API Gateway) give up.
+    // StorageTimeout before Lambda (and API Gateway) give up; it ends CLEANUP_TIME_RESERVE_MS
+    // before the request's own abortSignal, which the cleanup of a failed write runs under.
     const call: CallOptions = {
       abortSignal: AbortSignal.timeout(
-        Math.max(1, context.getRemainingTimeInMillis() - LAMBDA_TIME_RESERVE_MS),
+        Math.max(
+          1,
+          context.getRemainingTimeInMillis() - LAMBDA_TIME_RESERVE_MS - CLEANUP_TIME_RESERVE_MS,
+        ),
       ),
     };
     const subjectKey = s3Client.getSubjectKey(userId);
@@ -216,12 +242,15 @@ export const handler = createRouteHandler({
       );
     }
     const outputKey = s3Client.getGeneratedKey(kind, userId);
-    // Once the service has the request it may write outputKey, even if the call then fails.
+    // Once S3 or the service has the request it may write outputKey, even if the call then fails.
     let sent = false;
+    const onSend = () => {
+      sent = true;
+    };
     try {
       const key =
         config.mode === 'stub' || config.url === undefined
-          ? await generateFromStub(config, outputKey, call)
+          ? await generateFromStub(config, outputKey, onSend, call)
           : await generateWithService(
               { ...config, url: config.url },
               {
@@ -232,9 +261,7 @@ export const handler = createRouteHandler({
                 outputKey,
                 requestId,
                 context,
-                onSend: () => {
-                  sent = true;
-                },
+                onSend,
                 call,
               },
             );
@@ -242,7 +269,7 @@ export const handler = createRouteHandler({
       log.info('Illustration generated', { key, source: config.mode });
       return { statusCode: 201, body: response };
     } catch (error) {
-      if (sent) await deleteUnansweredOutput(outputKey, log, context);
+      if (sent) await removeFailedOutput(outputKey, log, abortSignal);
       throw error;
     }
   },

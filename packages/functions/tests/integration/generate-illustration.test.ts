@@ -10,6 +10,7 @@ import {
   S3Storage,
 } from '@autobio/s3-storage';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { LAMBDA_TIME_RESERVE_MS } from '../../src/constants.ts';
 import { handler as generateIllustration } from '../../src/handlers/generate-illustration.ts';
 import { handler as listIllustrations } from '../../src/handlers/list-illustrations.ts';
 import { invoke, lambdaContext } from '../helpers/events.ts';
@@ -218,12 +219,15 @@ describe('POST /illustrations/{kind} with the illustration-gen service', () => {
     useService(25_000);
     const { user } = await userWithSubject();
     service.behave({ kind: 'hang' });
+    // 400 ms for the service, once both reserves (answer and cleanup, 3 s) are kept back.
+    const remainingMs = 3_400;
 
     const started = Date.now();
-    const result = await generate(user, 'memory', undefined, 1_400);
+    const result = await generate(user, 'memory', undefined, remainingMs);
 
     expect(result.statusCode).toBe(504);
-    expect(Date.now() - started).toBeLessThan(1_400);
+    expect(result.json.error.code).toBe('IllustrationServiceTimeout');
+    expect(Date.now() - started).toBeLessThan(remainingMs - LAMBDA_TIME_RESERVE_MS);
   });
 
   it('answers 502 IllustrationServiceUnavailable when nothing listens at the URL', async () => {
