@@ -23,7 +23,7 @@ import {
   RequestFailedError,
   SourceBucketError,
 } from './errors.ts';
-import { createKeyFilter, type KeyFilter } from './key-filter.ts';
+import { createKeyFilter } from './key-filter.ts';
 import { listObjectPages } from './listing.ts';
 import { unreachableFix } from './local-fixes.ts';
 import {
@@ -42,13 +42,7 @@ import {
 import { type CopierOptions, copyObject, type DestinationPrecondition } from './object-copy.ts';
 import { isServedKey, relatedAreas, servedKeyShapes, servedMapping } from './served-keys.ts';
 import type { ConnectionContext } from './types/connection.ts';
-import type {
-  MigrationCounts,
-  MigrationOptions,
-  MigrationReport,
-  ObjectOutcome,
-  ProgressSnapshot,
-} from './types/migrate.ts';
+import type { MigrationOptions, ObjectOutcome, ProgressSnapshot } from './types/migrate.ts';
 
 /** Where a migration copies to, and how it reaches a source in another region. */
 export interface MigrationTarget {
@@ -104,6 +98,11 @@ function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+function missingSource(bucket: string, cause: unknown): SourceBucketError {
+  const message = `Source bucket "${bucket}" does not exist. Check the bucket name in --from.`;
+  return new SourceBucketError(bucket, message, { cause });
+}
+
 /** The source bucket's region, from HeadBucket's answer or its redirect. */
 async function detectSourceRegion(client: S3Client, bucket: string): Promise<string | undefined> {
   try {
@@ -112,11 +111,7 @@ async function detectSourceRegion(client: S3Client, bucket: string): Promise<str
     const region = bucketRegionFromError(error);
     if (region) return region;
     if (statusOf(error) === 404 || nameOf(error) === 'NoSuchBucket') {
-      throw new SourceBucketError(
-        bucket,
-        `Source bucket "${bucket}" does not exist. Check the bucket name in --from.`,
-        { cause: error },
-      );
+      throw missingSource(bucket, error);
     }
     // A 403 or an unreachable endpoint: the listing that follows reports it with its fix.
     return undefined;
@@ -134,13 +129,7 @@ function sourceListingError(
   if (network) return network;
   const name = nameOf(error);
   const status = statusOf(error);
-  if (name === 'NoSuchBucket' || status === 404) {
-    return new SourceBucketError(
-      source.bucket,
-      `Source bucket "${source.bucket}" does not exist. Check the bucket name in --from.`,
-      { cause: error },
-    );
-  }
+  if (name === 'NoSuchBucket' || status === 404) return missingSource(source.bucket, error);
   if (name === 'AccessDenied' || name === 'InvalidAccessKeyId' || status === 403) {
     return new SourceBucketError(
       source.bucket,
@@ -198,24 +187,8 @@ function copyFailureReason(
 }
 
 /** A migration's options checked, and its buckets, prefixes and clients resolved. */
-interface Settings {
-  readonly target: MigrationTarget;
-  /** Whether a key below the source prefix is migrated (`--include`, `--exclude`). */
-  readonly filter: KeyFilter;
-  readonly source: SourceLocation;
-  readonly sourceRegion: string;
-  readonly bucket: string;
-  readonly destinationPrefix: string;
-  readonly storage: S3Storage;
-  readonly sourceClient: S3Client;
-  readonly destinationClient: S3Client;
-  readonly copier: CopierOptions;
-  readonly concurrency: number;
-  readonly pageSize: number;
-}
-
-async function prepare(target: MigrationTarget, options: MigrationOptions): Promise<Settings> {
-  const storage: S3Storage = target.storage;
+async function prepare(target: MigrationTarget, options: MigrationOptions) {
+  const storage = target.storage;
   const bucket = storage.getBucketName();
   const concurrency = wholeNumber(
     '--concurrency',
@@ -251,38 +224,55 @@ async function prepare(target: MigrationTarget, options: MigrationOptions): Prom
     storage.getRegion();
   const sourceClient =
     sourceRegion === storage.getRegion() ? destinationClient : target.clientForRegion(sourceRegion);
+  const copier: CopierOptions = {
+    sourceClient,
+    destinationClient,
+    multipartThresholdBytes,
+    partSizeBytes: options.partSizeBytes,
+    partConcurrency: DEFAULT_PART_CONCURRENCY,
+  };
   return {
     target,
+    storage,
     filter,
     source,
     sourceRegion,
     bucket,
     destinationPrefix,
-    storage,
     sourceClient,
     destinationClient,
-    copier: {
-      sourceClient,
-      destinationClient,
-      multipartThresholdBytes,
-      partSizeBytes: options.partSizeBytes,
-      partConcurrency: DEFAULT_PART_CONCURRENCY,
-    },
+    copier,
     concurrency,
     pageSize,
   };
 }
 
+type Settings = Awaited<ReturnType<typeof prepare>>;
+
+/** Which count each action adds to. */
+const COUNTED = {
+  copy: 'copied',
+  overwrite: 'copied',
+  skip: 'skipped',
+  conflict: 'conflicts',
+  refuse: 'refused',
+  fail: 'failed',
+} as const;
+
 /** One run: the destination's index, the counts, and the outcome of every object. */
 class Migration {
-  private readonly counts: { -readonly [K in keyof MigrationCounts]: MigrationCounts[K] } = {
+  private readonly counts = {
+    /** Objects found under the source prefix that the filters select. */
     listed: 0,
+    /** Objects found under the source prefix that `include`/`exclude` leave out. */
     excluded: 0,
+    /** Overwrites included (in a dry run: would be copied). */
     copied: 0,
     skipped: 0,
     conflicts: 0,
     refused: 0,
     failed: 0,
+    /** Compared after copying with `verify`, and found equal or different. */
     verified: 0,
     verifyFailed: 0,
   };
@@ -304,7 +294,7 @@ class Migration {
     private readonly startedAt: number,
   ) {}
 
-  public async run(): Promise<MigrationReport> {
+  public async run() {
     await this.indexDestination();
     await this.copyAll();
     return this.report();
@@ -314,12 +304,8 @@ class Migration {
   private async indexDestination(): Promise<void> {
     const { bucket, destinationClient, destinationPrefix, pageSize, storage } = this.settings;
     try {
-      const pages = listObjectPages(destinationClient, {
-        bucket,
-        prefix: destinationPrefix,
-        pageSize,
-      });
-      for await (const page of pages) {
+      const request = { bucket, prefix: destinationPrefix, pageSize };
+      for await (const page of listObjectPages(destinationClient, request)) {
         for (const object of page) this.existing.set(object.key, object);
       }
     } catch (error) {
@@ -339,15 +325,11 @@ class Migration {
     const running = new Set<Promise<void>>();
     // A bounded backlog: the next page is listed once most of the queued objects have started.
     const backlog = Math.max(concurrency * 4, 64);
-    let wake: (() => void) | undefined;
     let listingError: Error | undefined;
     progress?.start(this.snapshot());
     try {
-      pages: for await (const page of listObjectPages(sourceClient, {
-        bucket: source.bucket,
-        prefix: source.prefix,
-        pageSize,
-      })) {
+      const request = { bucket: source.bucket, prefix: source.prefix, pageSize };
+      pages: for await (const page of listObjectPages(sourceClient, request)) {
         for (const object of page) {
           if (signal?.aborted) break pages;
           if (!filter(object.key.slice(source.prefix.length))) {
@@ -358,20 +340,10 @@ class Migration {
           this.listedBytes += object.sizeBytes;
           const task = limit(() => this.handle(object));
           running.add(task);
-          task.then(() => {
-            running.delete(task);
-            if (wake && running.size <= backlog) {
-              wake();
-              wake = undefined;
-            }
-          });
+          task.then(() => running.delete(task));
         }
         progress?.update(this.snapshot());
-        if (running.size > backlog) {
-          await new Promise<void>((resolve) => {
-            wake = resolve;
-          });
-        }
+        while (running.size > backlog) await Promise.race(running);
       }
     } catch (error) {
       if (!signal?.aborted) listingError = sourceListingError(target, source, sourceRegion, error);
@@ -395,24 +367,10 @@ class Migration {
         return;
       }
       const destinationKey = destinationKeyFor(source, destinationPrefix, object.key);
-      try {
-        layout.assertKeyInLayout(destinationKey);
-      } catch (error) {
-        this.record({
-          ...base,
-          action: 'fail',
-          reason: messageOf(error),
-          errorName: nameOf(error),
-        });
-        return;
-      }
+      layout.assertKeyInLayout(destinationKey);
       if (!this.options.allowUnlisted && !isServedKey(layout, destinationKey)) {
-        this.record({
-          ...base,
-          destinationKey,
-          action: 'refuse',
-          reason: this.refusalReason(object.key, destinationKey),
-        });
+        const reason = this.refusalReason(object.key, destinationKey);
+        this.record({ ...base, destinationKey, action: 'refuse', reason });
         return;
       }
       const outcome: ObjectOutcome = {
@@ -424,12 +382,12 @@ class Migration {
         this.record(outcome);
         return;
       }
-      if (outcome.action === 'copy' || outcome.action === 'overwrite') {
-        const failure = await this.copy(object, destinationKey);
-        if (failure) {
-          this.record(failure);
-          return;
-        }
+      // decide() says copy, overwrite or skip here.
+      const failure =
+        outcome.action === 'skip' ? undefined : await this.copy(object, destinationKey);
+      if (failure) {
+        this.record(failure);
+        return;
       }
       if (this.options.verify) await this.verify(object, destinationKey);
       this.record(outcome);
@@ -484,17 +442,16 @@ class Migration {
     const difference =
       `the destination holds a different object (${found.sizeBytes} bytes, ETag ${found.etag}; ` +
       `source ${object.sizeBytes} bytes, ETag ${object.etag})`;
-    if (this.options.overwrite && !found.etag) {
-      return {
-        action: 'conflict',
-        reason:
-          `${difference}, and the listing gave no ETag for it, so it cannot be replaced on ` +
-          'the condition that it is still that object. Replace it by hand.',
-      };
+    if (!this.options.overwrite) {
+      return { action: 'conflict', reason: `${difference}. Rerun with --overwrite to replace it.` };
     }
-    return this.options.overwrite
-      ? { action: 'overwrite', reason: difference }
-      : { action: 'conflict', reason: `${difference}. Rerun with --overwrite to replace it.` };
+    if (found.etag) return { action: 'overwrite', reason: difference };
+    return {
+      action: 'conflict',
+      reason:
+        `${difference}, and the listing gave no ETag for it, so it cannot be replaced on ` +
+        'the condition that it is still that object. Replace it by hand.',
+    };
   }
 
   /**
@@ -507,6 +464,7 @@ class Migration {
     destinationKey: string,
   ): Promise<ObjectOutcome | undefined> {
     const { source, bucket, copier } = this.settings;
+    const base = { sourceKey: object.key, destinationKey, sizeBytes: object.sizeBytes };
     const listed = this.existing.get(destinationKey);
     // decide() never overwrites an object listed without an ETag.
     const destinationPrecondition: DestinationPrecondition = listed?.etag
@@ -528,12 +486,11 @@ class Migration {
       return undefined;
     } catch (error) {
       if (error instanceof PreconditionFailedError && error.side === 'destination') {
-        return this.destinationChanged(object, destinationKey, listed, error);
+        const reason = await this.destinationChanged(object, destinationKey, listed, error);
+        return reason === undefined ? undefined : { ...base, action: 'conflict', reason };
       }
       return {
-        sourceKey: object.key,
-        destinationKey,
-        sizeBytes: object.sizeBytes,
+        ...base,
         action: 'fail',
         reason: copyFailureReason(error, source, object.key, bucket, destinationKey),
         errorName: nameOf(error),
@@ -546,14 +503,14 @@ class Migration {
    * S3 refused the copy because the destination is no longer what the listing showed. Unless it
    * now holds this very object (an earlier try of this copy that S3 completed but whose answer
    * was lost, or another run's copy), it is a conflict: left alone, and reported.
-   * @returns the conflict's outcome, or `undefined` when the destination holds the source's object.
+   * @returns the conflict's reason, or `undefined` when the destination holds the source's object.
    */
   private async destinationChanged(
     object: ListedObject,
     destinationKey: string,
     listed: ListedObject | undefined,
     error: PreconditionFailedError,
-  ): Promise<ObjectOutcome | undefined> {
+  ): Promise<string | undefined> {
     const { bucket, destinationClient } = this.settings;
     let now: string;
     try {
@@ -572,19 +529,14 @@ class Migration {
     const was = listed
       ? `listed with ${listed.sizeBytes} bytes, ETag ${listed.etag}`
       : 'absent when listed';
-    return {
-      sourceKey: object.key,
-      destinationKey,
-      sizeBytes: object.sizeBytes,
-      action: 'conflict',
-      reason:
-        `the destination changed since it was listed (${was}; ${now}), so S3 refused the ` +
-        `copy (${nameOf(error)}, HTTP ${statusOf(error) ?? 412}) and it was left alone. Rerun ` +
-        'to compare it again' +
-        `${this.options.overwrite ? '' : ', with --overwrite to replace it'}.`,
-    };
+    return (
+      `the destination changed since it was listed (${was}; ${now}), so S3 refused the ` +
+      `copy (${nameOf(error)}, HTTP ${statusOf(error) ?? 412}) and it was left alone. Rerun ` +
+      `to compare it again${this.options.overwrite ? '' : ', with --overwrite to replace it'}.`
+    );
   }
 
+  /** HEADs of the source object and its copy, with their checksums. */
   private heads(object: ListedObject, destinationKey: string) {
     const { source, bucket, sourceClient, destinationClient } = this.settings;
     const head = (client: S3Client, Bucket: string, Key: string) =>
@@ -597,8 +549,7 @@ class Migration {
 
   private async sameByChecksum(object: ListedObject, destinationKey: string): Promise<boolean> {
     try {
-      const [sourceHead, destinationHead] = await this.heads(object, destinationKey);
-      return sameChecksum(sourceHead, destinationHead);
+      return sameChecksum(...(await this.heads(object, destinationKey)));
     } catch {
       // Cannot tell: treat as different, which never overwrites without --overwrite.
       return false;
@@ -607,57 +558,32 @@ class Migration {
 
   private async verify(object: ListedObject, destinationKey: string): Promise<void> {
     const base = { sourceKey: object.key, destinationKey, sizeBytes: object.sizeBytes };
+    let failure: Pick<ObjectOutcome, 'reason' | 'errorName'>;
     try {
-      const [sourceHead, destinationHead] = await this.heads(object, destinationKey);
-      const differences = compareHeads(sourceHead, destinationHead);
+      const differences = compareHeads(...(await this.heads(object, destinationKey)));
       if (differences.length === 0) {
         this.counts.verified++;
         return;
       }
-      this.counts.verifyFailed++;
-      this.failures.push({
-        ...base,
-        action: 'fail',
-        reason: `verify: the copy differs from the source: ${differences.join('; ')}`,
-      });
+      failure = { reason: `verify: the copy differs from the source: ${differences.join('; ')}` };
     } catch (error) {
-      this.counts.verifyFailed++;
-      this.failures.push({
-        ...base,
-        action: 'fail',
-        reason: `verify: could not read both objects: ${messageOf(error)}`,
-        errorName: nameOf(error),
-      });
+      const reason = `verify: could not read both objects: ${messageOf(error)}`;
+      failure = { reason, errorName: nameOf(error) };
     }
+    this.counts.verifyFailed++;
+    this.failures.push({ ...base, action: 'fail', ...failure });
   }
 
   private record(outcome: ObjectOutcome): void {
-    const dryRun = this.options.dryRun === true;
+    const { action, sizeBytes } = outcome;
     this.done++;
-    this.doneBytes += outcome.sizeBytes;
-    if (dryRun) this.plan.push(outcome);
-    switch (outcome.action) {
-      case 'copy':
-      case 'overwrite':
-        this.counts.copied++;
-        if (!dryRun) this.copiedBytes += outcome.sizeBytes;
-        break;
-      case 'skip':
-        this.counts.skipped++;
-        break;
-      case 'conflict':
-        this.counts.conflicts++;
-        this.conflicts.push(outcome);
-        break;
-      case 'refuse':
-        this.counts.refused++;
-        this.refusals.push(outcome);
-        break;
-      case 'fail':
-        this.counts.failed++;
-        this.failures.push(outcome);
-        break;
-    }
+    this.doneBytes += sizeBytes;
+    this.counts[COUNTED[action]]++;
+    if (this.options.dryRun) this.plan.push(outcome);
+    else if (COUNTED[action] === 'copied') this.copiedBytes += sizeBytes;
+    if (action === 'conflict') this.conflicts.push(outcome);
+    if (action === 'refuse') this.refusals.push(outcome);
+    if (action === 'fail') this.failures.push(outcome);
     this.options.progress?.update(this.snapshot());
   }
 
@@ -666,46 +592,37 @@ class Migration {
   }
 
   private snapshot(): ProgressSnapshot {
-    return {
-      dryRun: this.options.dryRun === true,
-      listed: this.counts.listed,
-      listedBytes: this.listedBytes,
-      listingDone: this.listingDone,
-      done: this.done,
-      doneBytes: this.doneBytes,
-      copied: this.counts.copied,
-      skipped: this.counts.skipped,
-      conflicts: this.counts.conflicts,
-      refused: this.counts.refused,
-      failed: this.counts.failed,
-      elapsedMs: this.elapsedMs(),
-    };
+    const { listedBytes, listingDone, done, doneBytes } = this;
+    const dryRun = this.options.dryRun === true;
+    const elapsedMs = this.elapsedMs();
+    return { ...this.counts, dryRun, listedBytes, listingDone, done, doneBytes, elapsedMs };
   }
 
-  private report(): MigrationReport {
-    const { counts } = this;
-    const interrupted = this.options.signal?.aborted === true;
+  private report() {
+    const { counts, settings, options } = this;
+    const interrupted = options.signal?.aborted === true;
     const durationMs = this.elapsedMs();
+    const { failed, conflicts, refused, verifyFailed } = counts;
     return {
-      ok:
-        !interrupted &&
-        counts.failed === 0 &&
-        counts.conflicts === 0 &&
-        counts.refused === 0 &&
-        counts.verifyFailed === 0,
-      dryRun: this.options.dryRun === true,
+      /** Every listed object is in place: none failed, conflicted, was refused or differs. */
+      ok: !interrupted && failed + conflicts + refused + verifyFailed === 0,
+      dryRun: options.dryRun === true,
+      /** Stopped (Ctrl-C) before every object was handled. */
       interrupted,
-      source: formatS3Uri(this.settings.source.bucket, this.settings.source.prefix),
-      destination: formatS3Uri(this.settings.bucket, this.settings.destinationPrefix),
+      source: formatS3Uri(settings.source.bucket, settings.source.prefix),
+      destination: formatS3Uri(settings.bucket, settings.destinationPrefix),
       counts: { ...counts },
       bytes: { listed: this.listedBytes, copied: this.copiedBytes },
       durationMs: Math.round(durationMs),
+      /** Objects handled (copied, skipped or refused) per second. */
       objectsPerSecond: durationMs > 0 ? Math.round((this.done / durationMs) * 10_000) / 10 : 0,
       conflicts: this.conflicts,
       refusals: this.refusals,
+      /** When there are refusals: which keys the API reads, and how to copy the others anyway. */
       ...(this.refusals.length > 0 ? { refusalHint: this.refusalHint() } : {}),
       failures: this.failures,
-      ...(this.options.dryRun ? { plan: this.plan } : {}),
+      /** Dry run only: every object and what would be done with it. */
+      ...(options.dryRun ? { plan: this.plan } : {}),
     };
   }
 }
@@ -718,10 +635,7 @@ class Migration {
  * @throws InvalidOptionError for bad options; SourceBucketError when the source cannot be
  *   listed; the storage package's errors when the destination cannot be.
  */
-export async function runMigration(
-  target: MigrationTarget,
-  options: MigrationOptions,
-): Promise<MigrationReport> {
+export async function runMigration(target: MigrationTarget, options: MigrationOptions) {
   const startedAt = performance.now();
   const settings = await prepare(target, options);
   return new Migration(settings, options, startedAt).run();

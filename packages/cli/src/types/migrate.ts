@@ -1,3 +1,5 @@
+import type { runMigration } from '../migrate.ts';
+
 /** Options for {@link runMigration}. Sizes are in bytes, times in milliseconds. */
 export interface MigrationOptions {
   /** `s3://old-bucket[/prefix]`: what to copy. */
@@ -63,58 +65,8 @@ export interface ObjectOutcome {
   readonly attempts?: number;
 }
 
-/** Counts of a migration. */
-export interface MigrationCounts {
-  /** Objects found under the source prefix that the filters select. */
-  readonly listed: number;
-  /** Objects found under the source prefix that `include`/`exclude` leave out. */
-  readonly excluded: number;
-  /** Copied, overwrites included (in a dry run: would be). */
-  readonly copied: number;
-  /** Already present and identical. */
-  readonly skipped: number;
-  /** Present and different, left alone (no `--overwrite`). */
-  readonly conflicts: number;
-  /** Not copied: no route of the API would read them at their destination (no `allowUnlisted`). */
-  readonly refused: number;
-  /** Could not be copied. */
-  readonly failed: number;
-  /** Compared after copying with `--verify` and found equal. */
-  readonly verified: number;
-  /** Compared with `--verify` and found different. */
-  readonly verifyFailed: number;
-}
-
-/** The result of {@link runMigration}. */
-export interface MigrationReport {
-  /**
-   * True when every listed object is in place: nothing failed, conflicted, was refused or failed
-   * verification.
-   */
-  readonly ok: boolean;
-  readonly dryRun: boolean;
-  /** True when the run was stopped (Ctrl-C) before every object was handled. */
-  readonly interrupted: boolean;
-  /** `s3://old-bucket/prefix/` */
-  readonly source: string;
-  /** `s3://bucket/prefix/` */
-  readonly destination: string;
-  readonly counts: MigrationCounts;
-  readonly bytes: { readonly listed: number; readonly copied: number };
-  readonly durationMs: number;
-  /** Objects handled (copied, skipped or refused) per second. */
-  readonly objectsPerSecond: number;
-  /** Objects left alone because the destination differs. */
-  readonly conflicts: readonly ObjectOutcome[];
-  /** Objects not copied because no route would read them, each with the mapping that fits. */
-  readonly refusals: readonly ObjectOutcome[];
-  /** When there are refusals: which keys the API reads, and how to copy the others anyway. */
-  readonly refusalHint?: string;
-  /** Objects that could not be copied or failed verification. */
-  readonly failures: readonly ObjectOutcome[];
-  /** Dry run only: every object and what would be done with it. */
-  readonly plan?: readonly ObjectOutcome[];
-}
+/** The result of {@link runMigration}: counts, bytes, and the objects not in place. */
+export type MigrationReport = Awaited<ReturnType<typeof runMigration>>;
 
 /** A snapshot of a migration's progress. */
 export interface ProgressSnapshot {
