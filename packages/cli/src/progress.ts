@@ -4,48 +4,37 @@ import { formatBytes, formatDuration, formatRate } from './format.ts';
 import type { OutputStream } from './types/context.ts';
 import type { ProgressListener, ProgressSnapshot } from './types/migrate.ts';
 
-/** Objects per second and the time left, from a snapshot. */
-export function progressFigures(snapshot: ProgressSnapshot): {
-  readonly rate: number;
-  readonly etaMs: number | undefined;
-} {
-  const seconds = snapshot.elapsedMs / 1000;
-  const rate = seconds > 0 ? snapshot.done / seconds : 0;
-  const left = snapshot.listed - snapshot.done;
+/** The time left in whole seconds (`0s`, `<1s`, `42s`, `3m 05s`), or `?` while it is unknown. */
+function formatEta(snapshot: ProgressSnapshot, rate: number): string {
   // While the source is still being listed, the total (and so the time left) is unknown.
-  const etaMs = !snapshot.listingDone
-    ? undefined
-    : left === 0
-      ? 0
-      : rate > 0
-        ? (left / rate) * 1000
-        : undefined;
-  return { rate, etaMs };
-}
-
-/** The time left in whole seconds: `0s`, `<1s`, `42s`, `3m 05s`; `?` while unknown. */
-function formatEta(etaMs: number | undefined): string {
-  if (etaMs === undefined) return '?';
-  if (etaMs === 0) return '0s';
+  if (!snapshot.listingDone) return '?';
+  const left = snapshot.listed - snapshot.done;
+  if (left === 0) return '0s';
+  if (rate <= 0) return '?';
+  const etaMs = (left / rate) * 1000;
   return etaMs < 1000 ? '<1s' : formatDuration(etaMs);
 }
 
-/**
- * The share done, in whole percent, once the listing is complete; `undefined` before, when the
- * total is still growing and a share of it would fall as it grows.
- */
-export function percentDone(snapshot: ProgressSnapshot): number | undefined {
-  if (!snapshot.listingDone) return undefined;
-  return snapshot.listed === 0 ? 100 : Math.floor((snapshot.done / snapshot.listed) * 100);
-}
-
-/** `copied 40, skipped 8, conflicts 1, failed 1`, with the refused when there are any. */
-function outcomeCounts(snapshot: ProgressSnapshot): string {
-  return (
-    `${snapshot.dryRun ? 'to copy' : 'copied'} ${snapshot.copied}, skipped ${snapshot.skipped}, ` +
-    `conflicts ${snapshot.conflicts}, ${snapshot.refused > 0 ? `refused ${snapshot.refused}, ` : ''}` +
-    `failed ${snapshot.failed}`
-  );
+/** What the progress line and the bar both show. */
+function figures(snapshot: ProgressSnapshot) {
+  const { done, listed, listingDone } = snapshot;
+  const seconds = snapshot.elapsedMs / 1000;
+  const rate = seconds > 0 ? done / seconds : 0;
+  const bytes = (separator: string) =>
+    `${formatBytes(snapshot.doneBytes)}${separator}${formatBytes(snapshot.listedBytes)}` +
+    (listingDone ? '' : '+');
+  return {
+    bytes,
+    rate: `${formatRate(rate)} obj/s`,
+    eta: `ETA ${formatEta(snapshot, rate)}`,
+    // Once the listing is complete; before, a share of the growing total would fall as it grows.
+    percent: listingDone ? (listed === 0 ? 100 : Math.floor((done / listed) * 100)) : undefined,
+    soFar: `${done} done, ${listed} listed so far`,
+    counts:
+      `${snapshot.dryRun ? 'to copy' : 'copied'} ${snapshot.copied}, skipped ${snapshot.skipped}, ` +
+      `conflicts ${snapshot.conflicts}, ` +
+      `${snapshot.refused > 0 ? `refused ${snapshot.refused}, ` : ''}failed ${snapshot.failed}`,
+  };
 }
 
 /**
@@ -53,17 +42,10 @@ function outcomeCounts(snapshot: ProgressSnapshot): string {
  * listed: what is done and listed so far, with no percentage.
  */
 export function formatProgressLine(snapshot: ProgressSnapshot): string {
-  const { rate, etaMs } = progressFigures(snapshot);
-  const shareDone = percentDone(snapshot);
+  const { bytes, rate, eta, percent, soFar, counts } = figures(snapshot);
   const objects =
-    shareDone === undefined
-      ? `${snapshot.done} done, ${snapshot.listed} listed so far`
-      : `${snapshot.done}/${snapshot.listed} objects (${shareDone}%)`;
-  const bytes = `${formatBytes(snapshot.doneBytes)} of ${formatBytes(snapshot.listedBytes)}${snapshot.listingDone ? '' : '+'}`;
-  return (
-    `progress: ${objects}, ${bytes}, ${formatRate(rate)} obj/s, ETA ${formatEta(etaMs)}; ` +
-    `${outcomeCounts(snapshot)}\n`
-  );
+    percent === undefined ? soFar : `${snapshot.done}/${snapshot.listed} objects (${percent}%)`;
+  return `progress: ${objects}, ${bytes(' of ')}, ${rate}, ${eta}; ${counts}\n`;
 }
 
 /** Plain lines at an interval (and one at the end), for a log or a pipe. */
@@ -91,9 +73,8 @@ export class LineProgress implements ProgressListener {
 }
 
 /**
- * The line of the progress bar: while the source is still being listed the total is unknown,
- * so it shows how many objects are listed so far, with no bar and no percentage (a share of a
- * growing total would fall as it grows); once the listing is complete, the bar and the
+ * The line of the progress bar: while the source is still being listed, how many objects are
+ * listed so far, with no bar and no percentage; once the listing is complete, the bar and the
  * percentage of a fixed total, which only rise.
  * @param drawBar - draws the bar for a share from 0 to 1
  */
@@ -101,15 +82,11 @@ export function formatBarLine(
   snapshot: ProgressSnapshot,
   drawBar: (share: number) => string,
 ): string {
-  const { rate, etaMs } = progressFigures(snapshot);
-  const bytes = `${formatBytes(snapshot.doneBytes)}/${formatBytes(snapshot.listedBytes)}${snapshot.listingDone ? '' : '+'}`;
-  const rest = `${bytes} | ${formatRate(rate)} obj/s | ETA ${formatEta(etaMs)} | ${outcomeCounts(snapshot)}`;
-  const shareDone = percentDone(snapshot);
-  if (shareDone === undefined) {
-    return `listing... | ${snapshot.done} done, ${snapshot.listed} listed so far | ${rest}`;
-  }
+  const { bytes, rate, eta, percent, soFar, counts } = figures(snapshot);
+  const rest = `${bytes('/')} | ${rate} | ${eta} | ${counts}`;
+  if (percent === undefined) return `listing... | ${soFar} | ${rest}`;
   const share = snapshot.listed === 0 ? 1 : Math.min(snapshot.done / snapshot.listed, 1);
-  return `${drawBar(share)} ${shareDone}% | ${snapshot.done}/${snapshot.listed} objects | ${rest}`;
+  return `${drawBar(share)} ${percent}% | ${snapshot.done}/${snapshot.listed} objects | ${rest}`;
 }
 
 /** A progress bar redrawn in place, for a terminal (see {@link formatBarLine}). */
