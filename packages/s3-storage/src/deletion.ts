@@ -30,15 +30,15 @@ async function listObjectsToDelete(
 }
 
 /**
- * Every version and delete marker under `prefix` (or of exactly that key); none on a store
- * without versioning (the embedded server answers 405).
+ * Every version and delete marker under `prefix` (or of exactly that key); `undefined` on a
+ * store without versioning (the embedded server answers 405).
  */
-async function listVersionsOrObjects(
+async function listVersions(
   context: StorageContext,
   prefix: string,
   exact: boolean,
   options: CallOptions,
-): Promise<ObjectIdentifier[]> {
+): Promise<ObjectIdentifier[] | undefined> {
   const found: ObjectIdentifier[] = [];
   // A listing may name an entry again on the next page (versitygw can repeat the one a page
   // ended on), and a batch that names a version twice fails on the second.
@@ -73,9 +73,9 @@ async function listVersionsOrObjects(
       versionIdMarker = page.IsTruncated ? page.NextVersionIdMarker : undefined;
     } while (keyMarker);
   } catch (error) {
-    // No versioning on this store: its current objects, already deleted, were all there was.
+    // No versioning on this store: its current objects are all there is.
     const status = error instanceof S3RequestError ? error.httpStatusCode : undefined;
-    if (status === 405 || status === 501) return [];
+    if (status === 405 || status === 501) return undefined;
     throw error;
   }
   return found;
@@ -120,7 +120,7 @@ async function deleteTarget(
   const current = await listObjectsToDelete(context, target.prefix, target.exact, options);
   refused.push(...(await deleteKeys(context, current, options)));
   const versions = options.allVersions
-    ? await listVersionsOrObjects(context, target.prefix, target.exact, options)
+    ? ((await listVersions(context, target.prefix, target.exact, options)) ?? [])
     : [];
   refused.push(...(await deleteKeys(context, versions, options)));
   return new Set([...current, ...versions].map((o) => o.Key)).size;
@@ -175,7 +175,8 @@ export async function deleteUserData(
 
 /**
  * Deletes the object at exactly `key` with every version and delete marker of it; on a store
- * without versioning, the object. Idempotent.
+ * without versioning, the object. Writes no delete marker, so a replica's copy is left to its
+ * owner to delete. Idempotent.
  * @returns whether there was anything at the key.
  */
 export async function deleteObjectVersions(
@@ -184,13 +185,10 @@ export async function deleteObjectVersions(
   options: CallOptions,
 ): Promise<boolean> {
   context.keys.assertKeyInLayout(key);
-  const refused: Refused = [];
-  const count = await deleteTarget(
-    context,
-    { prefix: key, exact: true },
-    { ...options, allVersions: true },
-    refused,
-  );
-  assertNoneRefused(context, refused);
-  return count > 0;
+  // Version by version, with no delete marker first: nothing of the key is replicated again.
+  const objects =
+    (await listVersions(context, key, true, options)) ??
+    (await listObjectsToDelete(context, key, true, options));
+  assertNoneRefused(context, await deleteKeys(context, objects, options));
+  return objects.length > 0;
 }

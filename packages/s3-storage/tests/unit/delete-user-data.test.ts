@@ -183,3 +183,56 @@ describe('deleteUserData with allVersions', () => {
     ]);
   });
 });
+
+describe('deleteObjectVersions', () => {
+  const client = new S3Client({ region: 'us-east-1' });
+  const s3 = mockClient(client);
+  const storage = createS3Storage({ config: offlineConfig(), client });
+
+  afterEach(() => {
+    s3.reset();
+  });
+
+  it('deletes each version of exactly the key, and no current object first, so no delete marker is replicated', async () => {
+    s3.on(ListObjectVersionsCommand, { Prefix: 'deletions/u.json' }).resolves({
+      Versions: [
+        { Key: 'deletions/u.json', VersionId: 'v1' },
+        { Key: 'deletions/u.json.bak', VersionId: 'x1' },
+      ],
+    });
+    s3.on(ListObjectsV2Command).resolves({ Contents: [{ Key: 'deletions/u.json' }] });
+    s3.on(DeleteObjectsCommand).resolves({});
+
+    expect(await storage.deleteObjectVersions('deletions/u.json')).toBe(true);
+
+    expect(s3.commandCalls(ListObjectsV2Command)).toHaveLength(0);
+    expect(
+      s3.commandCalls(DeleteObjectsCommand).map((call) => call.args[0].input.Delete?.Objects),
+    ).toEqual([[{ Key: 'deletions/u.json', VersionId: 'v1' }]]);
+  });
+
+  it('deletes the current object on a store without versioning (HTTP 405)', async () => {
+    s3.on(ListObjectVersionsCommand).rejects(
+      new S3ServiceException({
+        name: 'MethodNotAllowed',
+        $fault: 'client',
+        $metadata: { httpStatusCode: 405 },
+      }),
+    );
+    s3.on(ListObjectsV2Command).resolves({ Contents: [{ Key: 'deletions/u.json' }] });
+    s3.on(DeleteObjectsCommand).resolves({});
+
+    expect(await storage.deleteObjectVersions('deletions/u.json')).toBe(true);
+
+    expect(s3.commandCalls(DeleteObjectsCommand)[0]?.args[0].input.Delete?.Objects).toEqual([
+      { Key: 'deletions/u.json' },
+    ]);
+  });
+
+  it('throws when the key is outside the layout, before any request', async () => {
+    await expect(storage.deleteObjectVersions('elsewhere/u.json')).rejects.toThrow(
+      'is outside the bucket',
+    );
+    expect(s3.calls()).toHaveLength(0);
+  });
+});
