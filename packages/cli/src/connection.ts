@@ -3,17 +3,11 @@ import { redactUrl } from '@autobio/s3-storage/redact';
 import { readHttpUrl } from '@autobio/s3-storage/settings';
 import { EXIT_USAGE } from './constants.ts';
 import { CliError, InvalidOptionError } from './errors.ts';
-import type {
-  ConnectionContext,
-  ConnectionOptions,
-  ResolvedConnection,
-} from './types/connection.ts';
+import type { ConnectionContext, ConnectionOptions } from './types/connection.ts';
 
 /** `--local` found no `pnpm dev` running on the data folder it looked at. Nothing was attempted. */
 export class LocalDevNotRunningError extends CliError {
-  public readonly dataDir: string;
-
-  public constructor(dataDir: string, reason: string, options?: { cause?: unknown }) {
+  public constructor(reason: string, options?: { cause?: unknown }) {
     super(
       'LocalDevNotRunning',
       `--local: ${reason} Start it with \`pnpm dev\` at the repository's root and run this ` +
@@ -22,17 +16,18 @@ export class LocalDevNotRunningError extends CliError {
         'S3_ENDPOINT, S3_BUCKET_NAME and the keys).',
       { ...options, exitCode: EXIT_USAGE },
     );
-    this.dataDir = dataDir;
   }
 }
 
-/** Thrown by the storage package's validators for a flag's value: the same, naming the flag. */
-function asOptionError(option: string, value: string, error: unknown): never {
-  if (error instanceof ConfigurationError) {
+/** Runs a validator of the storage package on a flag's value: its error, naming the flag. */
+function checkOption(option: string, value: string, validate: () => unknown): void {
+  try {
+    validate();
+  } catch (error) {
+    if (!(error instanceof ConfigurationError)) throw error;
     const fix = error.message.slice(`${error.variable}: `.length);
     throw new InvalidOptionError(option, redactUrl(value), redactUrl(fix), { cause: error });
   }
-  throw error;
 }
 
 /** The settings of the `pnpm dev` that runs, as the storage package's variables. */
@@ -48,13 +43,12 @@ async function localEnvironment(
     connection = await readLocalConnection(dataDir);
   } catch (error) {
     if (error instanceof LocalConnectionError) {
-      throw new LocalDevNotRunningError(dataDir, `${error.message}`, { cause: error });
+      throw new LocalDevNotRunningError(error.message, { cause: error });
     }
     throw error;
   }
   if (!connection) {
     throw new LocalDevNotRunningError(
-      dataDir,
       `no pnpm dev is running on the data folder ${dataDir} (DEV_DATA_DIR ` +
         `${env.DEV_DATA_DIR?.trim() ? `is ${JSON.stringify(env.DEV_DATA_DIR.trim())}` : 'is not set'}): ` +
         'it holds no connection settings, or only those of a pnpm dev that has stopped.',
@@ -80,47 +74,38 @@ async function localEnvironment(
 export async function resolveConnection(
   env: Environment,
   options: ConnectionOptions,
-): Promise<ResolvedConnection> {
+): Promise<{ readonly env: Environment; readonly context: ConnectionContext }> {
   if (options.local) {
     const local = await localEnvironment(env);
     return { env: { ...env, ...local.env }, context: local.context };
   }
+  const { endpointUrl, region, profile } = options;
   const resolved: Record<string, string | undefined> = { ...env };
-  const context: { -readonly [K in keyof ConnectionContext]: ConnectionContext[K] } = {};
-  if (options.endpointUrl !== undefined) {
-    try {
-      readHttpUrl(
-        { '--endpoint-url': options.endpointUrl },
-        '--endpoint-url',
-        'http://127.0.0.1:4569',
-      );
-    } catch (error) {
-      asOptionError('--endpoint-url', options.endpointUrl, error);
-    }
-    resolved.S3_ENDPOINT = options.endpointUrl;
-    context.endpointFrom = '--endpoint-url';
-  } else if (env.S3_ENDPOINT?.trim()) {
-    context.endpointFrom = 'S3_ENDPOINT';
+  let endpointFrom: ConnectionContext['endpointFrom'] = env.S3_ENDPOINT?.trim()
+    ? 'S3_ENDPOINT'
+    : undefined;
+  if (endpointUrl !== undefined) {
+    const example = 'http://127.0.0.1:4569';
+    checkOption('--endpoint-url', endpointUrl, () =>
+      readHttpUrl({ '--endpoint-url': endpointUrl }, '--endpoint-url', example),
+    );
+    resolved.S3_ENDPOINT = endpointUrl;
+    endpointFrom = '--endpoint-url';
   }
-  if (options.region !== undefined) {
-    try {
-      validateRegion(options.region, '--region');
-    } catch (error) {
-      asOptionError('--region', options.region, error);
-    }
-    resolved.S3_CLIENT_REGION = options.region;
+  if (region !== undefined) {
+    checkOption('--region', region, () => validateRegion(region, '--region'));
+    resolved.S3_CLIENT_REGION = region;
   }
-  if (options.profile !== undefined) {
-    if (!/^[\w.@+-]+$/.test(options.profile)) {
+  if (profile !== undefined) {
+    if (!/^[\w.@+-]+$/.test(profile)) {
       throw new InvalidOptionError(
         '--profile',
-        options.profile,
+        profile,
         'give the name of a profile of the shared AWS config (~/.aws/config), as `aws configure list-profiles` lists them.',
       );
     }
     delete resolved.BACKEND_AWS_KEY;
     delete resolved.BACKEND_AWS_SECRET;
-    context.profile = options.profile;
   }
-  return { env: resolved, context };
+  return { env: resolved, context: { endpointFrom, profile } };
 }

@@ -63,7 +63,6 @@ export function isValidPartLayout(sizes: readonly number[], sizeBytes: number): 
 export function planCopyParts(sizeBytes: number, options: PartPlanOptions = {}): CopyPart[] {
   if (!Number.isSafeInteger(sizeBytes) || sizeBytes < 1) {
     throw new PartPlanError(
-      sizeBytes,
       `Cannot plan a multipart copy of ${sizeBytes} bytes: the size must be a whole number above 0.`,
     );
   }
@@ -77,7 +76,6 @@ export function planCopyParts(sizeBytes: number, options: PartPlanOptions = {}):
     requested > MAX_PART_SIZE_BYTES
   ) {
     throw new PartPlanError(
-      sizeBytes,
       `Part size ${requested} is outside S3's limits: use ${MIN_PART_SIZE_BYTES} (5 MiB) to ` +
         `${MAX_PART_SIZE_BYTES} (5 GiB) bytes.`,
     );
@@ -85,7 +83,6 @@ export function planCopyParts(sizeBytes: number, options: PartPlanOptions = {}):
   const partSize = Math.max(requested, Math.ceil(sizeBytes / MAX_PARTS));
   if (partSize > MAX_PART_SIZE_BYTES) {
     throw new PartPlanError(
-      sizeBytes,
       `An object of ${sizeBytes} bytes does not fit in ${MAX_PARTS} parts of at most ` +
         `${MAX_PART_SIZE_BYTES} bytes: S3 cannot copy it.`,
     );

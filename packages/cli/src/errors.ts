@@ -23,26 +23,18 @@ export class CliError extends Error {
 
 /** A command-line option has a value the command cannot use. Nothing was attempted. */
 export class InvalidOptionError extends CliError {
-  public readonly option: string;
-  public readonly value: string;
-
   public constructor(option: string, value: unknown, fix: string, options?: { cause?: unknown }) {
     super('InvalidOption', `${option} ${JSON.stringify(String(value))} cannot be used: ${fix}`, {
       ...options,
       exitCode: EXIT_USAGE,
     });
-    this.option = option;
-    this.value = String(value);
   }
 }
 
 /** The source bucket of a migration cannot be listed or read. */
 export class SourceBucketError extends CliError {
-  public readonly bucket: string;
-
-  public constructor(bucket: string, message: string, options?: { cause?: unknown }) {
+  public constructor(message: string, options?: { cause?: unknown }) {
     super('SourceBucket', message, options);
-    this.bucket = bucket;
   }
 }
 
@@ -51,21 +43,10 @@ export class SourceBucketError extends CliError {
  * broken. Nothing was copied.
  */
 export class EndpointUnreachableError extends CliError {
-  /** The endpoint, printable (without its user name and password); `undefined` for AWS S3. */
-  public readonly endpoint: string | undefined;
-
-  public constructor(
-    endpoint: string | undefined,
-    detail: string,
-    fix: string,
-    options?: { cause?: unknown },
-  ) {
-    super(
-      'EndpointUnreachable',
-      `${endpoint ? `Nothing answers at ${endpoint}` : 'S3 cannot be reached'} (${detail}). ${fix}`,
-      options,
-    );
-    this.endpoint = endpoint;
+  /** @param endpoint - printable (without its user name and password); `undefined` for AWS S3 */
+  public constructor(endpoint: string | undefined, detail: string, fix: string, cause: unknown) {
+    const where = endpoint ? `Nothing answers at ${endpoint}` : 'S3 cannot be reached';
+    super('EndpointUnreachable', `${where} (${detail}). ${fix}`, { cause });
   }
 }
 
@@ -99,11 +80,8 @@ export class RequestFailedError extends CliError {
 
 /** A multipart copy cannot be planned: the object or the part size is out of S3's limits. */
 export class PartPlanError extends CliError {
-  public readonly sizeBytes: number;
-
-  public constructor(sizeBytes: number, message: string) {
+  public constructor(message: string) {
     super('PartPlan', message);
-    this.sizeBytes = sizeBytes;
   }
 }
 

@@ -69,7 +69,7 @@ function unreachable(
     target.endpoint,
     cause.message || cause.code || translated.message,
     unreachableFix(target.endpoint, target.connection ?? {}),
-    { cause: error },
+    error,
   );
 }
 
@@ -100,7 +100,7 @@ function messageOf(error: unknown): string {
 
 function missingSource(bucket: string, cause: unknown): SourceBucketError {
   const message = `Source bucket "${bucket}" does not exist. Check the bucket name in --from.`;
-  return new SourceBucketError(bucket, message, { cause });
+  return new SourceBucketError(message, { cause });
 }
 
 /** The source bucket's region, from HeadBucket's answer or its redirect. */
@@ -132,7 +132,6 @@ function sourceListingError(
   if (name === 'NoSuchBucket' || status === 404) return missingSource(source.bucket, error);
   if (name === 'AccessDenied' || name === 'InvalidAccessKeyId' || status === 403) {
     return new SourceBucketError(
-      source.bucket,
       `Access denied listing ${uri} (${name}). The caller needs s3:ListBucket on ` +
         `arn:aws:s3:::${source.bucket} and s3:GetObject on arn:aws:s3:::${source.bucket}/* to ` +
         'migrate from it; check the credentials (BACKEND_AWS_KEY, AWS_PROFILE or the role).',
@@ -142,13 +141,12 @@ function sourceListingError(
   const bucketRegion = bucketRegionFromError(error);
   if (status === 301 || name === 'PermanentRedirect' || name === 'AuthorizationHeaderMalformed') {
     return new SourceBucketError(
-      source.bucket,
       `Source bucket "${source.bucket}" is not in ${region}` +
         `${bucketRegion ? `: it is in ${bucketRegion}. Pass --from-region ${bucketRegion}.` : '. Pass --from-region with its region.'}`,
       { cause: error },
     );
   }
-  return new SourceBucketError(source.bucket, `Listing ${uri} failed: ${messageOf(error)}`, {
+  return new SourceBucketError(`Listing ${uri} failed: ${messageOf(error)}`, {
     cause: error,
   });
 }

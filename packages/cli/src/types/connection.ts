@@ -1,5 +1,3 @@
-import type { Environment } from '@autobio/s3-storage';
-
 /** The command line's connection options, as the AWS CLI has them, plus `--local`. */
 export interface ConnectionOptions {
   /** Use the embedded S3 of the `pnpm dev` that runs. @default false */
@@ -15,27 +13,12 @@ export interface ConnectionOptions {
   readonly profile?: string;
 }
 
-/** The `pnpm dev` whose embedded S3 `--local` uses. */
-export interface LocalDevServer {
-  /** `s3rver` or `versitygw`. */
-  readonly engine: string;
-  /** Its data folder, where it wrote its connection settings. */
-  readonly dataDir: string;
-}
-
 /** Where the settings come from: what the fixes of `doctor` and the errors point at. */
 export interface ConnectionContext {
-  /** Set with `--local`. */
-  readonly local?: LocalDevServer;
+  /** The `pnpm dev` of `--local`: its server (`s3rver` or `versitygw`) and data folder. */
+  readonly local?: { readonly engine: string; readonly dataDir: string };
   /** The profile the credentials come from, with `--profile`. */
   readonly profile?: string;
   /** What set the endpoint, when one is set: `--local`, `--endpoint-url` or `S3_ENDPOINT`. */
   readonly endpointFrom?: '--local' | '--endpoint-url' | 'S3_ENDPOINT';
-}
-
-/** The connection options applied to the environment. */
-export interface ResolvedConnection {
-  /** The environment the storage package reads, with the options' values in place. */
-  readonly env: Environment;
-  readonly context: ConnectionContext;
 }
