@@ -3,74 +3,73 @@
  * and the fix; the original SDK error, if any, is kept as `cause`.
  */
 export class S3StorageError extends Error {
-  /** A stable, machine-readable name for the failure. */
-  public readonly code: string;
-
-  public constructor(code: string, message: string, options?: { cause?: unknown }) {
+  public constructor(
+    /** A stable, machine-readable name for the failure. */
+    public readonly code: string,
+    message: string,
+    options?: ErrorOptions,
+  ) {
     super(message, options);
     this.name = new.target.name;
-    this.code = code;
   }
 }
 
 /** A configuration value (usually an environment variable) is missing or malformed. */
 export class ConfigurationError extends S3StorageError {
-  public readonly variable: string;
-
-  public constructor(variable: string, message: string, options?: { cause?: unknown }) {
+  public constructor(
+    public readonly variable: string,
+    message: string,
+    options?: ErrorOptions,
+  ) {
     super('ConfigurationError', `${variable}: ${message}`, options);
-    this.variable = variable;
   }
 }
 
 /** A user id, stub name or key cannot be used as (part of) a key in the layout. */
 export class InvalidKeyError extends S3StorageError {
-  public readonly value: string;
-
-  public constructor(value: string, message: string, options?: { cause?: unknown }) {
+  public constructor(
+    public readonly value: string,
+    message: string,
+    options?: ErrorOptions,
+  ) {
     super('InvalidKey', message, options);
-    this.value = value;
   }
 }
 
 /** An argument other than a key is out of range: an expiry, a content type, a size. */
 export class InvalidArgumentError extends S3StorageError {
-  public readonly argument: string;
-
-  public constructor(argument: string, message: string, options?: { cause?: unknown }) {
+  public constructor(
+    public readonly argument: string,
+    message: string,
+    options?: ErrorOptions,
+  ) {
     super('InvalidArgument', message, options);
-    this.argument = argument;
   }
 }
 
 /** S3 refused the request for lack of permission. */
 export class AccessDeniedError extends S3StorageError {
-  public readonly bucket: string;
-  public readonly key: string | undefined;
-
-  public constructor(bucket: string, key: string | undefined, options?: { cause?: unknown }) {
+  public constructor(
+    public readonly bucket: string,
+    public readonly key: string | undefined,
+    options?: ErrorOptions,
+  ) {
     super(
       'AccessDenied',
       `Access Denied for s3://${bucket}/${key ?? ''}. Check that the IAM role (or BACKEND_AWS_KEY) ` +
         `allows this action on the bucket and key, and that S3_BUCKET_NAME ("${bucket}") is the right bucket.`,
       options,
     );
-    this.bucket = bucket;
-    this.key = key;
   }
 }
 
 /** The bucket lives in another region than the client is configured for. */
 export class RegionMismatchError extends S3StorageError {
-  public readonly bucket: string;
-  public readonly configuredRegion: string;
-  public readonly bucketRegion: string | undefined;
-
   public constructor(
-    bucket: string,
-    configuredRegion: string,
-    bucketRegion: string | undefined,
-    options?: { cause?: unknown },
+    public readonly bucket: string,
+    public readonly configuredRegion: string,
+    public readonly bucketRegion: string | undefined,
+    options?: ErrorOptions,
   ) {
     const fix = bucketRegion
       ? `Set S3_CLIENT_REGION=${bucketRegion}.`
@@ -81,74 +80,63 @@ export class RegionMismatchError extends S3StorageError {
         `${configuredRegion}. ${fix}`,
       options,
     );
-    this.bucket = bucket;
-    this.configuredRegion = configuredRegion;
-    this.bucketRegion = bucketRegion;
   }
 }
 
 /** The key does not exist in the bucket. */
 export class ObjectNotFoundError extends S3StorageError {
-  public readonly bucket: string;
-  public readonly key: string;
-
-  public constructor(bucket: string, key: string, options?: { cause?: unknown }) {
-    super(
-      'NotFound',
-      `No object at s3://${bucket}/${key}. Upload it first, or check the key.`,
-      options,
-    );
-    this.bucket = bucket;
-    this.key = key;
+  public constructor(
+    public readonly bucket: string,
+    public readonly key: string,
+    options?: ErrorOptions,
+  ) {
+    const message = `No object at s3://${bucket}/${key}. Upload it first, or check the key.`;
+    super('NotFound', message, options);
   }
 }
 
 /** The configured bucket does not exist. */
 export class BucketNotFoundError extends S3StorageError {
-  public readonly bucket: string;
-
-  public constructor(bucket: string, options?: { cause?: unknown }) {
+  public constructor(
+    public readonly bucket: string,
+    options?: ErrorOptions,
+  ) {
     super(
       'NoSuchBucket',
       `Bucket "${bucket}" does not exist. Check S3_BUCKET_NAME, or deploy the environment's ` +
         'stack (pnpm cdk deploy) to create it.',
       options,
     );
-    this.bucket = bucket;
   }
 }
 
 /** The object is larger than the caller allows reading into memory. */
 export class ObjectTooLargeError extends S3StorageError {
-  public readonly key: string;
-  public readonly sizeBytes: number;
-  public readonly maxSizeBytes: number;
-
-  public constructor(key: string, sizeBytes: number, maxSizeBytes: number) {
+  public constructor(
+    public readonly key: string,
+    public readonly sizeBytes: number,
+    public readonly maxSizeBytes: number,
+  ) {
     super(
       'ObjectTooLarge',
       `Object "${key}" is ${sizeBytes} bytes, over the ${maxSizeBytes}-byte limit. Raise ` +
         'maxReadSizeBytes (S3_MAX_READ_SIZE_BYTES) or stream the object instead.',
     );
-    this.key = key;
-    this.sizeBytes = sizeBytes;
-    this.maxSizeBytes = maxSizeBytes;
   }
 }
 
 /** An S3 URI points at another bucket, or outside the expected part of the layout. */
 export class ForeignBucketError extends S3StorageError {
-  public readonly uri: string;
-  public readonly expectedBucket: string;
-
-  public constructor(uri: string, expectedBucket: string, detail: string) {
+  public constructor(
+    public readonly uri: string,
+    public readonly expectedBucket: string,
+    detail: string,
+  ) {
     super(
       'ForeignBucket',
       `S3 URI "${uri}" ${detail}. Configure the external service (illustration-gen) with ` +
         `S3_BUCKET_NAME=${expectedBucket} and the same S3_CLIENT_REGION.`,
     );
-    this.uri = uri;
-    this.expectedBucket = expectedBucket;
   }
 }
 
@@ -161,7 +149,7 @@ export interface RequestFailure {
   readonly cause?: unknown;
 }
 
-function where(failure: RequestFailure): string {
+function where(failure: Pick<RequestFailure, 'bucket' | 'key'>): string {
   return `s3://${failure.bucket}/${failure.key ?? ''}`;
 }
 
@@ -226,9 +214,12 @@ export class S3UnavailableError extends S3TransientError {
   }
 }
 
+/** What a network, timeout or integrity failure says happened. */
+type DetailedFailure = RequestFailure & { readonly detail: string };
+
 /** The connection failed: refused, reset, cut mid-body, or an answer no HTTP parser takes. */
 export class S3NetworkError extends S3TransientError {
-  public constructor(failure: RequestFailure & { readonly detail: string }) {
+  public constructor(failure: DetailedFailure) {
     super(
       'Network',
       `The connection to S3 failed for ${where(failure)} ${tries(failure.attempts)}: ${failure.detail}. ` +
@@ -244,7 +235,7 @@ export class S3NetworkError extends S3TransientError {
  * SDK's backoff, or the caller's abortSignal) passed.
  */
 export class S3TimeoutError extends S3TransientError {
-  public constructor(failure: RequestFailure & { readonly detail: string }) {
+  public constructor(failure: DetailedFailure) {
     super(
       'Timeout',
       `S3 did not answer in time for ${where(failure)}: ${failure.detail} (${tries(failure.attempts)}). ` +
@@ -257,7 +248,7 @@ export class S3TimeoutError extends S3TransientError {
 
 /** S3's answer was not intact: a body that fails its checksum or length, or unreadable XML. */
 export class S3IntegrityError extends S3TransientError {
-  public constructor(failure: RequestFailure & { readonly detail: string }) {
+  public constructor(failure: DetailedFailure) {
     super(
       'Integrity',
       `S3's answer for ${where(failure)} was not intact ${tries(failure.attempts)}: ${failure.detail}. ` +
@@ -277,17 +268,16 @@ export class S3RequestError extends S3StorageError {
   public readonly httpStatusCode: number | undefined;
 
   public constructor(
-    failure: Omit<RequestFailure, 'attempts'> & {
+    failure: Omit<DetailedFailure, 'attempts'> & {
       readonly s3Code: string;
       readonly httpStatusCode: number | undefined;
-      readonly detail: string;
     },
   ) {
     const status = failure.httpStatusCode === undefined ? '' : ` (HTTP ${failure.httpStatusCode})`;
     super(
       'RequestFailed',
-      `S3 refused the request for ${where({ ...failure, attempts: 1 })}: ${failure.s3Code}${status}: ` +
-        `${failure.detail}. Look the code up in the S3 error reference; the SDK error is the cause.`,
+      `S3 refused the request for ${where(failure)}: ${failure.s3Code}${status}: ${failure.detail}. ` +
+        'Look the code up in the S3 error reference; the SDK error is the cause.',
       { cause: failure.cause },
     );
     this.bucket = failure.bucket;
@@ -299,15 +289,12 @@ export class S3RequestError extends S3StorageError {
 
 /** Account deletion stopped with objects of the user still in the bucket. */
 export class DeletionIncompleteError extends S3StorageError {
-  public readonly bucket: string;
-  /** Keys (with a version id after `?versionId=` for versions) still in the bucket. */
-  public readonly remainingKeys: readonly string[];
-
   public constructor(
-    bucket: string,
-    remainingKeys: readonly string[],
+    public readonly bucket: string,
+    /** Keys (with a version id after `?versionId=` for versions) still in the bucket. */
+    public readonly remainingKeys: readonly string[],
     reason: string,
-    options?: { cause?: unknown },
+    options?: ErrorOptions,
   ) {
     const shown = remainingKeys.slice(0, 5).join(', ');
     const more = remainingKeys.length > 5 ? ` and ${remainingKeys.length - 5} more` : '';
@@ -317,7 +304,5 @@ export class DeletionIncompleteError extends S3StorageError {
         `${reason}. Fix that and run the deletion again: it deletes only what is left.`,
       options,
     );
-    this.bucket = bucket;
-    this.remainingKeys = remainingKeys;
   }
 }

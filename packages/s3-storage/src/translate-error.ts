@@ -36,41 +36,34 @@ interface SdkErrorShape {
   readonly $response?: { readonly headers?: Record<string, string | undefined> };
 }
 
+/** S3's names for a request sent to, or signed for, another region than the bucket's. */
+const WRONG_REGION =
+  /^(?:PermanentRedirect|AuthorizationHeaderMalformed|IllegalLocationConstraintException)$/;
 const REGION_IN_MESSAGE = /(?:in this region|expecting)[:\s'"]+([a-z]{2}(?:-[a-z]+)+-\d)/i;
-/** Node's codes for a connection that failed, was refused or cut. */
-const NETWORK_CODES = new Set([
-  'ECONNRESET',
-  'ECONNREFUSED',
-  'EPIPE',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-]);
+/** Node's codes for a connection that failed, was refused or cut, and its HTTP parser's. */
+const NETWORK_CODE =
+  /^(?:ECONNRESET|ECONNREFUSED|EPIPE|EHOSTUNREACH|ENETUNREACH|ENOTFOUND|EAI_AGAIN)$|^HPE_/;
 /** What the SDK's checksum stream and XML parser throw (plain Errors, told by message). */
 const SPOILT_ANSWER = /^Checksum mismatch|XML parse error|Deserialization error/;
 const STREAM_CUT = /^Connection lost or stream closed before all data was received/;
 /** Server errors of an S3 busy or failing for a while, not of a request it cannot serve. */
 const UNAVAILABLE_STATUSES: ReadonlySet<number> = new Set([500, 502, 503, 504]);
-/** The SDK's first throttling backoff: the wait to suggest when S3 names none. */
-const DEFAULT_RETRY_AFTER_SECONDS = 1;
 
 /** The bucket's real region, read from a redirect or malformed-authorization error. */
 export function bucketRegionFromError(error: unknown): string | undefined {
   const e = (error ?? {}) as SdkErrorShape;
-  const header = e.$response?.headers?.['x-amz-bucket-region'];
-  if (header) return header;
-  if (e.Region) return e.Region;
-  const match = REGION_IN_MESSAGE.exec(e.message ?? '');
-  if (match) return match[1];
-  const endpoint = /s3[.-]([a-z]{2}(?:-[a-z]+)+-\d)\.amazonaws\.com/.exec(e.Endpoint ?? '');
-  return endpoint?.[1];
+  return (
+    e.$response?.headers?.['x-amz-bucket-region'] ||
+    e.Region ||
+    REGION_IN_MESSAGE.exec(e.message ?? '')?.[1] ||
+    /s3[.-]([a-z]{2}(?:-[a-z]+)+-\d)\.amazonaws\.com/.exec(e.Endpoint ?? '')?.[1]
+  );
 }
 
+/** S3's Retry-After, or else 1 s: the SDK's first throttling backoff. */
 function retryAfterSeconds(error: SdkErrorShape): number {
   const hint = getRetryAfterHint(error.$response);
-  if (!hint) return DEFAULT_RETRY_AFTER_SECONDS;
-  return Math.max(1, Math.ceil((hint.getTime() - Date.now()) / 1000));
+  return hint ? Math.max(1, Math.ceil((hint.getTime() - Date.now()) / 1000)) : 1;
 }
 
 /**
@@ -82,51 +75,38 @@ export function translateS3Error(error: unknown, context: ErrorContext): S3Stora
   if (error instanceof S3StorageError) return error;
   const e = (error ?? {}) as SdkErrorShape;
   const name = e.name ?? '';
-  const code = e.code ?? '';
   const status = e.$metadata?.httpStatusCode;
   const { bucket, key, region } = context;
+  const cause = { cause: error };
   const detail = (text: string) => (context.note ? `${text} (${context.note})` : text);
-  const failure = {
-    bucket,
-    key,
-    attempts: context.attempts ?? e.$metadata?.attempts ?? 1,
-    cause: error,
-  };
+  const attempts = context.attempts ?? e.$metadata?.attempts ?? 1;
+  const failure = { bucket, key, attempts, ...cause };
 
   if (context.deadline !== undefined) {
     return new S3TimeoutError({ ...failure, detail: detail(context.deadline) });
   }
-  if (name === 'NoSuchBucket') return new BucketNotFoundError(bucket, { cause: error });
-  if (
-    name === 'PermanentRedirect' ||
-    name === 'AuthorizationHeaderMalformed' ||
-    name === 'IllegalLocationConstraintException' ||
-    status === 301
-  ) {
-    return new RegionMismatchError(bucket, region, bucketRegionFromError(error), { cause: error });
+  if (name === 'NoSuchBucket') return new BucketNotFoundError(bucket, cause);
+  if (WRONG_REGION.test(name) || status === 301) {
+    return new RegionMismatchError(bucket, region, bucketRegionFromError(error), cause);
   }
   if (name === 'AccessDenied' || name === 'Forbidden' || status === 403) {
-    return new AccessDeniedError(bucket, key, { cause: error });
+    return new AccessDeniedError(bucket, key, cause);
   }
-  if (name === 'NoSuchKey' || ((name === 'NotFound' || status === 404) && key !== undefined)) {
-    return new ObjectNotFoundError(bucket, key ?? '', { cause: error });
+  const notFound = name === 'NotFound' || status === 404;
+  if (name === 'NoSuchKey' || (notFound && key !== undefined)) {
+    return new ObjectNotFoundError(bucket, key ?? '', cause);
   }
-  if (name === 'NotFound' || status === 404) {
-    return new BucketNotFoundError(bucket, { cause: error });
-  }
+  if (notFound) return new BucketNotFoundError(bucket, cause);
   if (isThrottlingError(error as Parameters<typeof isThrottlingError>[0])) {
     return new S3ThrottledError({ ...failure, retryAfterSeconds: retryAfterSeconds(e) });
   }
   if (status !== undefined && UNAVAILABLE_STATUSES.has(status)) {
-    return new S3UnavailableError({
-      ...failure,
-      httpStatusCode: status,
-      retryAfterSeconds: retryAfterSeconds(e),
-    });
+    const retry = { httpStatusCode: status, retryAfterSeconds: retryAfterSeconds(e) };
+    return new S3UnavailableError({ ...failure, ...retry });
   }
   // Node's handler names a reset "TimeoutError" too: the code says what happened.
-  if (NETWORK_CODES.has(code) || code.startsWith('HPE_') || STREAM_CUT.test(e.message ?? '')) {
-    return new S3NetworkError({ ...failure, detail: detail(e.message ?? code) });
+  if (NETWORK_CODE.test(e.code ?? '') || STREAM_CUT.test(e.message ?? '')) {
+    return new S3NetworkError({ ...failure, detail: detail(e.message ?? e.code ?? '') });
   }
   if (name === 'TimeoutError') {
     return new S3TimeoutError({ ...failure, detail: detail(e.message ?? 'the request timed out') });
@@ -134,12 +114,10 @@ export function translateS3Error(error: unknown, context: ErrorContext): S3Stora
   if (name === 'IntegrityError' || SPOILT_ANSWER.test(e.message ?? '')) {
     return new S3IntegrityError({ ...failure, detail: detail(e.message ?? name) });
   }
-  return new S3RequestError({
-    bucket,
-    key,
-    cause: error,
+  const refusal = {
     s3Code: name || 'Error',
     httpStatusCode: status,
     detail: e.message ?? String(error),
-  });
+  };
+  return new S3RequestError({ bucket, key, ...cause, ...refusal });
 }
