@@ -26,17 +26,8 @@ export const IMAGE_EXTENSION = '.png';
 /** Presigned URLs live 15 minutes unless asked otherwise. */
 export const DEFAULT_PRESIGN_EXPIRES_IN_SECONDS = 15 * 60;
 
-/** SigV4 presigned URLs cannot outlive 7 days. */
-export const MAX_PRESIGN_EXPIRES_IN_SECONDS = 7 * 24 * 60 * 60;
-
 /** Image types a presigned upload accepts unless configured otherwise. */
 export const DEFAULT_ALLOWED_CONTENT_TYPES = ['image/png', 'image/jpeg', 'image/webp'] as const;
-
-/** Largest upload a presigned URL or POST form allows unless configured otherwise (20 MiB). */
-export const DEFAULT_MAX_UPLOAD_SIZE_BYTES = 20 * 1024 * 1024;
-
-/** Largest object `getObjectAsBase64` reads into memory unless configured otherwise (50 MiB). */
-export const DEFAULT_MAX_READ_SIZE_BYTES = 50 * 1024 * 1024;
 
 /**
  * The most `getObjectAsBase64` can be allowed to read (256 MiB): the base64 string of it stays
@@ -49,15 +40,3 @@ export const MAX_SEGMENT_LENGTH = 128;
 
 /** Width of the millisecond timestamp in generated keys: zero-padded so keys sort by time. */
 export const TIMESTAMP_WIDTH = 13;
-
-/** Attempts per S3 request (the first try and its retries). */
-export const DEFAULT_MAX_ATTEMPTS = 3;
-
-/** Time allowed to open a connection to S3, in milliseconds. */
-export const DEFAULT_CONNECTION_TIMEOUT_MS = 3_000;
-
-/**
- * Time allowed for one S3 request until its response starts (and for any silence in a body),
- * in milliseconds. Three attempts of it stay under the API functions' 29 s.
- */
-export const DEFAULT_REQUEST_TIMEOUT_MS = 8_000;

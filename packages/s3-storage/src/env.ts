@@ -1,14 +1,5 @@
 import type { S3ClientConfig } from '@aws-sdk/client-s3';
-import {
-  DEFAULT_CONNECTION_TIMEOUT_MS,
-  DEFAULT_MAX_ATTEMPTS,
-  DEFAULT_MAX_READ_SIZE_BYTES,
-  DEFAULT_MAX_UPLOAD_SIZE_BYTES,
-  DEFAULT_PREFIXES,
-  DEFAULT_REGION,
-  DEFAULT_REQUEST_TIMEOUT_MS,
-  MAX_READ_SIZE_LIMIT_BYTES,
-} from './constants.ts';
+import { DEFAULT_PREFIXES, DEFAULT_REGION, MAX_READ_SIZE_LIMIT_BYTES } from './constants.ts';
 import { ConfigurationError, InvalidKeyError } from './errors.ts';
 import { KeyLayout } from './key-layout.ts';
 import {
@@ -49,16 +40,8 @@ const IP_ADDRESS = /^\d+\.\d+\.\d+\.\d+$/;
  * Prefixes and suffixes S3 keeps for itself (access points, Object Lambda, directory buckets,
  * table buckets). The per-account namespace suffix `-an` is allowed: infra's default names use it.
  */
-const RESERVED_BUCKET_AFFIXES = [
-  '.mrap',
-  'xn--',
-  'sthree-',
-  'amzn-s3-demo-',
-  '-s3alias',
-  '--ol-s3',
-  '--x-s3',
-  '--table-s3',
-];
+const RESERVED_AFFIX =
+  /^(?:xn--|sthree-|amzn-s3-demo-)|(?:\.mrap|-s3alias|--ol-s3|--x-s3|--table-s3)$/;
 const REGION = /^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/;
 
 /**
@@ -66,9 +49,7 @@ const REGION = /^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/;
  * @throws ConfigurationError naming `S3_BUCKET_NAME` and the rule.
  */
 export function validateBucketName(name: string, variable = 'S3_BUCKET_NAME'): string {
-  const reserved = RESERVED_BUCKET_AFFIXES.find((affix) =>
-    affix.endsWith('-') ? name.startsWith(affix) : name.endsWith(affix),
-  );
+  const reserved = RESERVED_AFFIX.exec(name)?.[0];
   if (reserved) {
     throw new ConfigurationError(
       variable,
@@ -99,11 +80,10 @@ export function validateRegion(region: string, variable = 'S3_CLIENT_REGION'): s
 
 /** Whether the process runs inside AWS Lambda, judged by the runtime's own variables. */
 export function detectRuntime(env: Environment = process.env): RuntimeKind {
-  const executionEnv = readOptional(env, 'AWS_EXECUTION_ENV') ?? '';
-  return readOptional(env, 'AWS_LAMBDA_FUNCTION_NAME') !== undefined ||
-    executionEnv.startsWith('AWS_Lambda_')
-    ? 'lambda'
-    : 'local';
+  const inLambda =
+    readOptional(env, 'AWS_LAMBDA_FUNCTION_NAME') !== undefined ||
+    (readOptional(env, 'AWS_EXECUTION_ENV') ?? '').startsWith('AWS_Lambda_');
+  return inLambda ? 'lambda' : 'local';
 }
 
 function readPrefixes(env: Environment): KeyPrefixes {
@@ -114,21 +94,16 @@ function readPrefixes(env: Environment): KeyPrefixes {
     stubs: 'S3_STUBS_PREFIX',
     deletions: 'S3_DELETIONS_PREFIX',
   };
-  const prefixes = { ...DEFAULT_PREFIXES } as Record<keyof KeyPrefixes, string>;
+  const prefixes: Record<string, string> = { ...DEFAULT_PREFIXES };
   for (const [field, variable] of Object.entries(variables) as [keyof KeyPrefixes, string][]) {
     prefixes[field] = readOptional(env, variable) ?? DEFAULT_PREFIXES[field];
   }
   try {
     return new KeyLayout(prefixes).prefixes;
   } catch (error) {
-    if (error instanceof InvalidKeyError) {
-      const variable =
-        Object.entries(variables).find(
-          ([field]) => prefixes[field as keyof KeyPrefixes] === error.value,
-        )?.[1] ?? 'S3_*_PREFIX';
-      throw new ConfigurationError(variable, error.message, { cause: error });
-    }
-    throw error;
+    if (!(error instanceof InvalidKeyError)) throw error;
+    const bad = Object.entries(variables).find(([field]) => prefixes[field] === error.value);
+    throw new ConfigurationError(bad?.[1] ?? 'S3_*_PREFIX', error.message, { cause: error });
   }
 }
 
@@ -147,18 +122,18 @@ function readCredentials(env: Environment): StaticCredentials | undefined {
   return { accessKeyId, secretAccessKey };
 }
 
-/** The part of the configuration that shapes the SDK client: no bucket, region or prefixes. */
-export type ClientSettings = Pick<
+/** The part of the configuration that shapes the SDK client: no bucket, region, prefixes or limits. */
+export type ClientSettings = Omit<
   S3StorageConfig,
-  | 'endpoint'
-  | 'forcePathStyle'
-  | 'useAccelerateEndpoint'
-  | 'credentials'
-  | 'runtime'
-  | 'maxAttempts'
-  | 'connectionTimeoutMs'
-  | 'requestTimeoutMs'
+  'bucketName' | 'region' | 'prefixes' | 'maxReadSizeBytes' | 'maxUploadSizeBytes'
 >;
+
+/** A whole number from 1 to `max`, `fallback` when unset. */
+function readCount(env: Environment, name: string, fallback: number, max?: number): number {
+  return readWholeNumber(env, name, fallback, { min: 1, ...(max && { max }) });
+}
+
+const MiB = 1024 * 1024;
 
 /**
  * Reads the variables that shape the SDK client (endpoint, credentials, retries, timeouts).
@@ -175,16 +150,21 @@ export function loadClientSettingsFromEnv(env: Environment = process.env): Clien
     useAccelerateEndpoint: readBoolean(env, 'S3_USE_ACCELERATE_ENDPOINT') ?? false,
     credentials: readCredentials(env),
     runtime: detectRuntime(env),
-    maxAttempts: readWholeNumber(env, 'S3_MAX_ATTEMPTS', DEFAULT_MAX_ATTEMPTS, { min: 1 }),
-    connectionTimeoutMs: readWholeNumber(
-      env,
-      'S3_CONNECTION_TIMEOUT_MS',
-      DEFAULT_CONNECTION_TIMEOUT_MS,
-      { min: 1 },
-    ),
-    requestTimeoutMs: readWholeNumber(env, 'S3_REQUEST_TIMEOUT_MS', DEFAULT_REQUEST_TIMEOUT_MS, {
-      min: 1,
-    }),
+    maxAttempts: readCount(env, 'S3_MAX_ATTEMPTS', 3),
+    connectionTimeoutMs: readCount(env, 'S3_CONNECTION_TIMEOUT_MS', 3_000),
+    // Until a response starts, and any silence in a body: 3 attempts stay under the API's 29 s.
+    requestTimeoutMs: readCount(env, 'S3_REQUEST_TIMEOUT_MS', 8_000),
+  };
+}
+
+/** Everything but the bucket: what `env` sets, and the defaults for what it leaves unset. */
+function loadSettingsFromEnv(env: Environment): Omit<S3StorageConfig, 'bucketName'> {
+  return {
+    region: validateRegion(readOptional(env, 'S3_CLIENT_REGION') ?? DEFAULT_REGION),
+    prefixes: readPrefixes(env),
+    ...loadClientSettingsFromEnv(env),
+    maxReadSizeBytes: readCount(env, 'S3_MAX_READ_SIZE_BYTES', 50 * MiB, MAX_READ_SIZE_LIMIT_BYTES),
+    maxUploadSizeBytes: readCount(env, 'S3_MAX_UPLOAD_SIZE_BYTES', 20 * MiB),
   };
 }
 
@@ -193,25 +173,20 @@ export function loadClientSettingsFromEnv(env: Environment = process.env): Clien
  * @throws ConfigurationError naming the first bad variable and how to fix it.
  */
 export function loadConfigFromEnv(env: Environment = process.env): S3StorageConfig {
-  const bucketName = validateBucketName(
-    readRequired(env, 'S3_BUCKET_NAME', 'auto-bio-illustrations'),
-  );
-  const region = validateRegion(readOptional(env, 'S3_CLIENT_REGION') ?? DEFAULT_REGION);
+  const bucket = readRequired(env, 'S3_BUCKET_NAME', 'auto-bio-illustrations');
+  return { bucketName: validateBucketName(bucket), ...loadSettingsFromEnv(env) };
+}
+
+/** A configuration given in code, completed with the package defaults (not the environment's). */
+export function completeConfig(
+  config: Partial<S3StorageConfig> & Pick<S3StorageConfig, 'bucketName'>,
+): S3StorageConfig {
   return {
-    bucketName,
-    region,
-    prefixes: readPrefixes(env),
-    ...loadClientSettingsFromEnv(env),
-    maxReadSizeBytes: readWholeNumber(env, 'S3_MAX_READ_SIZE_BYTES', DEFAULT_MAX_READ_SIZE_BYTES, {
-      min: 1,
-      max: MAX_READ_SIZE_LIMIT_BYTES,
-    }),
-    maxUploadSizeBytes: readWholeNumber(
-      env,
-      'S3_MAX_UPLOAD_SIZE_BYTES',
-      DEFAULT_MAX_UPLOAD_SIZE_BYTES,
-      { min: 1 },
-    ),
+    ...loadSettingsFromEnv({}),
+    // Where the code runs is still detected: it decides how credentials are found.
+    runtime: detectRuntime(),
+    forcePathStyle: config.endpoint !== undefined,
+    ...config,
   };
 }
 
@@ -235,21 +210,16 @@ export function getAwsClientConfig(
   options: AwsClientConfigOptions = {},
 ): S3ClientConfig {
   const config = options.config ?? loadClientSettingsFromEnv(options.env ?? process.env);
-  const warn = options.warn ?? ((message: string) => console.warn(message));
-  let credentials: StaticCredentials | undefined;
-  if (config.credentials) {
-    if (config.runtime === 'lambda') {
-      warn(
-        'BACKEND_AWS_KEY/BACKEND_AWS_SECRET are set in Lambda and are ignored: the function uses its ' +
-          'IAM role. Remove them from the function environment.',
-      );
-    } else {
-      credentials = config.credentials;
-    }
+  const { credentials, runtime } = config;
+  if (credentials && runtime === 'lambda') {
+    (options.warn ?? console.warn)(
+      'BACKEND_AWS_KEY/BACKEND_AWS_SECRET are set in Lambda and are ignored: the function uses its ' +
+        'IAM role. Remove them from the function environment.',
+    );
   }
   return {
     region: validateRegion(region),
-    ...(credentials ? { credentials } : {}),
+    ...(credentials && runtime !== 'lambda' ? { credentials } : {}),
     ...(config.endpoint ? { endpoint: config.endpoint } : {}),
     forcePathStyle: config.forcePathStyle,
     ...(config.useAccelerateEndpoint ? { useAccelerateEndpoint: true } : {}),

@@ -1,5 +1,5 @@
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
-import { assertPageSize, type StorageContext, send } from './context.ts';
+import { assertInRange, MAX_PAGE_SIZE, type StorageContext, send } from './context.ts';
 import { InvalidArgumentError } from './errors.ts';
 import type { GeneratedKind } from './types/key-layout.ts';
 import type {
@@ -16,11 +16,11 @@ function encodeCursor(key: string): string {
   return Buffer.from(key, 'utf8').toString('base64url');
 }
 
-/** Each page is a call with a deadline of its own (the SDK's paginator would give all pages one). */
+// Each page is a call with a deadline of its own (the SDK's paginator would give all pages one).
 export async function* listKeys(
   context: StorageContext,
   prefix: string,
-  options: CallOptions,
+  options: CallOptions = {},
 ): AsyncGenerator<ListedObject> {
   context.keys.assertKeyInLayout(`${prefix}x`);
   let token: string | undefined;
@@ -59,11 +59,11 @@ export async function listGeneratedIllustrations(
   context: StorageContext,
   userId: string,
   kind: GeneratedKind,
-  options: ListGeneratedOptions,
+  options: ListGeneratedOptions = {},
 ): Promise<GeneratedIllustrationPage> {
   const { keys } = context;
   const prefix = keys.generatedUserPrefix(kind, userId);
-  const limit = assertPageSize('limit', options.limit ?? DEFAULT_PAGE_SIZE);
+  const limit = assertInRange('limit', options.limit ?? DEFAULT_PAGE_SIZE, { max: MAX_PAGE_SIZE });
   let after: string | undefined;
   if (options.cursor !== undefined) {
     after = Buffer.from(options.cursor, 'base64url').toString('utf8');

@@ -21,7 +21,7 @@ export async function putObject(
   context: StorageContext,
   key: string,
   body: PutObjectCommandInput['Body'],
-  options: PutObjectOptions,
+  options: PutObjectOptions = {},
 ): Promise<void> {
   context.keys.assertKeyInLayout(key);
   await send(
@@ -41,7 +41,7 @@ export async function putObject(
 export async function headObject(
   context: StorageContext,
   key: string,
-  options: CallOptions,
+  options: CallOptions = {},
 ): Promise<ObjectInfo> {
   context.keys.assertKeyInLayout(key);
   const head = await send(
@@ -60,14 +60,10 @@ export async function headObject(
   };
 }
 
-/**
- * A listing, not a HEAD: under a prefix-conditioned `s3:ListBucket` grant S3 answers a HEAD
- * of a missing key with 403, which would make "absent" look like "denied".
- */
 export async function findObject(
   context: StorageContext,
   key: string,
-  options: CallOptions,
+  options: CallOptions = {},
 ): Promise<ListedObject | undefined> {
   context.keys.assertKeyInLayout(key);
   // Keys list in ascending order, so the key itself comes before any longer key it prefixes.
@@ -85,7 +81,7 @@ export async function findObject(
 export async function deleteObject(
   context: StorageContext,
   key: string,
-  options: CallOptions,
+  options: CallOptions = {},
 ): Promise<void> {
   context.keys.assertKeyInLayout(key);
   await send(
@@ -100,7 +96,7 @@ export async function copyObject(
   context: StorageContext,
   sourceKey: string,
   destinationKey: string,
-  options: CallOptions,
+  options: CallOptions = {},
 ): Promise<void> {
   context.keys.assertKeyInLayout(sourceKey);
   context.keys.assertKeyInLayout(destinationKey);

@@ -1,6 +1,11 @@
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { formatUrl } from '@aws-sdk/core/util';
 import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
-import { DEFAULT_PRESIGN_EXPIRES_IN_SECONDS, MAX_PRESIGN_EXPIRES_IN_SECONDS } from './constants.ts';
-import type { StorageContext } from './context.ts';
+import { S3RequestPresigner } from '@aws-sdk/s3-request-presigner';
+import { getEndpointFromInstructions } from '@smithy/core/endpoints';
+import { extendedEncodeURIComponent, HttpRequest } from '@smithy/core/protocols';
+import { DEFAULT_PRESIGN_EXPIRES_IN_SECONDS } from './constants.ts';
+import { assertInRange, type StorageContext } from './context.ts';
 import { InvalidArgumentError, ObjectNotFoundError } from './errors.ts';
 import { findObject } from './objects.ts';
 import type {
@@ -9,49 +14,103 @@ import type {
   PresignedPostOptions,
   PresignedUpload,
   PresignedUploadOptions,
-  UploadTarget,
+  UploadOptions,
 } from './types/storage.ts';
 
-function assertExpiry(expiresInSeconds: number): number {
-  if (
-    !Number.isInteger(expiresInSeconds) ||
-    expiresInSeconds < 1 ||
-    expiresInSeconds > MAX_PRESIGN_EXPIRES_IN_SECONDS
-  ) {
-    throw new InvalidArgumentError(
-      'expiresInSeconds',
-      `expiresInSeconds must be a whole number from 1 to ${MAX_PRESIGN_EXPIRES_IN_SECONDS} (7 days), ` +
-        `got ${String(expiresInSeconds)}.`,
-    );
-  }
-  return expiresInSeconds;
+/** The bucket's endpoint, as the client's endpoint rules resolve it, and a signer for it. */
+interface Endpoint {
+  readonly url: URL;
+  readonly signingRegion: string;
+  readonly signer: S3RequestPresigner;
 }
 
-function assertSize(name: string, value: number, max: number): number {
-  if (!Number.isSafeInteger(value) || value < 1 || value > max) {
-    throw new InvalidArgumentError(
-      name,
-      `${name} must be a whole number of bytes from 1 to ${max}, got ${String(value)}. ` +
-        'Send a smaller image, or raise S3_MAX_UPLOAD_SIZE_BYTES.',
-    );
-  }
-  return value;
+/** One per storage: `getSignedUrl` resolves the endpoint and builds a signer for every URL. */
+const endpoints = new WeakMap<StorageContext, Promise<Endpoint>>();
+
+async function resolveEndpoint({ client, config }: StorageContext): Promise<Endpoint> {
+  const sdk = client.config;
+  const endpoint = await getEndpointFromInstructions(
+    { Bucket: config.bucketName, Key: 'k' },
+    PutObjectCommand,
+    sdk,
+  );
+  const [scheme] = (endpoint.properties?.authSchemes ?? []) as {
+    signingRegion?: string;
+    signingName?: string;
+  }[];
+  const signingRegion = scheme?.signingRegion ?? (await sdk.region());
+  const signer = new S3RequestPresigner({
+    credentials: sdk.credentials,
+    region: signingRegion,
+    service: scheme?.signingName ?? 's3',
+    sha256: sdk.sha256,
+  });
+  return { url: endpoint.url, signingRegion, signer };
 }
 
-function uploadKey(
+/**
+ * A presigned GET or PUT of `key` that signs `headers` (lowercase names). The URL is the same
+ * bytes as `getSignedUrl` makes (the tests compare them at a fixed date), without running a
+ * command through a cloned middleware stack for each.
+ */
+async function presign(
+  context: StorageContext,
+  method: 'GET' | 'PUT',
+  key: string,
+  expiresIn: number,
+  extra: { headers?: Record<string, string>; query?: Record<string, string>; signingDate?: Date },
+): Promise<string> {
+  const endpoint = endpoints.get(context) ?? resolveEndpoint(context);
+  endpoints.set(context, endpoint);
+  const { url, signingRegion, signer } = await endpoint;
+  const { headers = {}, signingDate } = extra;
+  const path = key.split('/').map(extendedEncodeURIComponent).join('/');
+  const request = new HttpRequest({
+    method,
+    protocol: url.protocol,
+    hostname: url.hostname,
+    ...(url.port ? { port: Number(url.port) } : {}),
+    path: `${url.pathname.replace(/\/$/, '')}/${path}`,
+    query: { ...extra.query, 'x-id': method === 'GET' ? 'GetObject' : 'PutObject' },
+    headers: { ...headers },
+  });
+  const signed = await signer.presign(request, {
+    expiresIn,
+    signableHeaders: new Set(Object.keys(headers)),
+    signingRegion,
+    ...(signingDate ? { signingDate } : {}),
+  });
+  return formatUrl(signed);
+}
+
+function assertExpiry(expiresInSeconds = DEFAULT_PRESIGN_EXPIRES_IN_SECONDS): number {
+  // SigV4 presigned URLs cannot outlive 7 days.
+  return assertInRange('expiresInSeconds', expiresInSeconds, { max: 604_800, why: '7 days' });
+}
+
+function assertUploadSize(context: StorageContext, name: string, value: number): number {
+  return assertInRange(name, value, {
+    max: context.config.maxUploadSizeBytes,
+    unit: 'bytes',
+    fix: 'Send a smaller image, or raise S3_MAX_UPLOAD_SIZE_BYTES.',
+  });
+}
+
+/** The key an upload writes, once its target, content type and expiry are checked. */
+function checkUpload(
   context: StorageContext,
   userId: string,
-  target: UploadTarget = 'subject',
-): string {
-  if (target === 'subject') return context.keys.subjectKey(userId);
-  if (target === 'avatar') return context.keys.avatarKey(userId);
-  throw new InvalidArgumentError(
-    'target',
-    `target must be "subject" or "avatar", got ${JSON.stringify(target)}.`,
-  );
-}
-
-function assertContentType(context: StorageContext, contentType: string): void {
+  contentType: string,
+  { target = 'subject', expiresInSeconds }: UploadOptions,
+): { key: string; expiresIn: number } {
+  if (target !== 'subject' && target !== 'avatar') {
+    throw new InvalidArgumentError(
+      'target',
+      `target must be "subject" or "avatar", got ${JSON.stringify(target)}.`,
+    );
+  }
+  const key =
+    target === 'subject' ? context.keys.subjectKey(userId) : context.keys.avatarKey(userId);
   if (!context.allowedContentTypes.has(contentType)) {
     throw new InvalidArgumentError(
       'contentType',
@@ -59,57 +118,38 @@ function assertContentType(context: StorageContext, contentType: string): void {
         `${[...context.allowedContentTypes].join(', ')}.`,
     );
   }
+  return { key, expiresIn: assertExpiry(expiresInSeconds) };
 }
 
 export async function presignUploadUrl(
   context: StorageContext,
   userId: string,
   contentType: string,
-  options: PresignedUploadOptions,
+  options: PresignedUploadOptions = {},
 ): Promise<PresignedUpload> {
-  const key = uploadKey(context, userId, options.target);
-  assertContentType(context, contentType);
-  const expiresIn = assertExpiry(options.expiresInSeconds ?? DEFAULT_PRESIGN_EXPIRES_IN_SECONDS);
+  const { key, expiresIn } = checkUpload(context, userId, contentType, options);
   const headers: Record<string, string> = { 'content-type': contentType };
   if (options.contentLengthBytes !== undefined) {
-    headers['content-length'] = String(
-      assertSize(
-        'contentLengthBytes',
-        options.contentLengthBytes,
-        context.config.maxUploadSizeBytes,
-      ),
-    );
+    const length = assertUploadSize(context, 'contentLengthBytes', options.contentLengthBytes);
+    headers['content-length'] = String(length);
   }
   const signingDate = options.signingDate ?? new Date();
-  const url = await context.presigner.presign({
-    method: 'PUT',
-    key,
-    headers,
-    expiresInSeconds: expiresIn,
-    signingDate,
-  });
-  return {
-    method: 'PUT',
-    url,
-    key,
-    headers,
-    expiresAt: new Date(signingDate.getTime() + expiresIn * 1000),
-  };
+  const url = await presign(context, 'PUT', key, expiresIn, { headers, signingDate });
+  const expiresAt = new Date(signingDate.getTime() + expiresIn * 1000);
+  return { method: 'PUT', url, key, headers, expiresAt };
 }
 
 export async function presignUploadPost(
   context: StorageContext,
   userId: string,
   contentType: string,
-  options: PresignedPostOptions,
+  options: PresignedPostOptions = {},
 ): Promise<PresignedPost> {
-  const key = uploadKey(context, userId, options.target);
-  assertContentType(context, contentType);
-  const expiresIn = assertExpiry(options.expiresInSeconds ?? DEFAULT_PRESIGN_EXPIRES_IN_SECONDS);
-  const maxSizeBytes = assertSize(
+  const { key, expiresIn } = checkUpload(context, userId, contentType, options);
+  const maxSizeBytes = assertUploadSize(
+    context,
     'maxSizeBytes',
     options.maxSizeBytes ?? context.config.maxUploadSizeBytes,
-    context.config.maxUploadSizeBytes,
   );
   const expiresAt = new Date(Date.now() + expiresIn * 1000);
   const { url, fields } = await createPresignedPost(context.client, {
@@ -128,20 +168,16 @@ export async function presignUploadPost(
 export async function presignDownloadUrl(
   context: StorageContext,
   key: string,
-  options: PresignedDownloadOptions,
+  options: PresignedDownloadOptions = {},
 ): Promise<string> {
   context.keys.assertKeyInLayout(key);
-  const expiresIn = assertExpiry(options.expiresInSeconds ?? DEFAULT_PRESIGN_EXPIRES_IN_SECONDS);
+  const expiresIn = assertExpiry(options.expiresInSeconds);
   if (options.checkExists && !(await findObject(context, key, options))) {
     throw new ObjectNotFoundError(context.config.bucketName, key);
   }
-  return context.presigner.presign({
-    method: 'GET',
-    key,
-    expiresInSeconds: expiresIn,
-    ...(options.responseContentDisposition !== undefined
-      ? { query: { 'response-content-disposition': options.responseContentDisposition } }
-      : {}),
-    ...(options.signingDate ? { signingDate: options.signingDate } : {}),
+  const disposition = options.responseContentDisposition;
+  return presign(context, 'GET', key, expiresIn, {
+    ...(disposition !== undefined && { query: { 'response-content-disposition': disposition } }),
+    ...(options.signingDate && { signingDate: options.signingDate }),
   });
 }

@@ -1,22 +1,9 @@
-import { GetObjectCommand, type GetObjectCommandOutput, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, type GetObjectCommandOutput } from '@aws-sdk/client-s3';
 import { assertReadSize, type StorageContext } from './context.ts';
 import { withAttempts, withDeadline } from './deadline.ts';
-import { ForeignBucketError, ObjectTooLargeError, type S3StorageError } from './errors.ts';
-import { type ErrorContext, translateS3Error } from './translate-error.ts';
+import { ForeignBucketError, ObjectTooLargeError } from './errors.ts';
+import { translateS3Error } from './translate-error.ts';
 import type { ReadObjectOptions } from './types/storage.ts';
-
-/** One object read: where, within which limits, under which deadline. */
-export interface ReadRequest {
-  readonly client: S3Client;
-  readonly context: ErrorContext & { readonly key: string };
-  /** Requests the whole read may send, the SDK's retries and bodies read again included. */
-  readonly maxAttempts: number;
-  readonly maxSizeBytes: number;
-  /** The call's deadline. */
-  readonly signal: AbortSignal;
-  /** Which deadline passed, once one has. */
-  readonly passed: () => string | undefined;
-}
 
 type Body = AsyncIterable<Uint8Array> & { destroy?: () => void };
 
@@ -62,28 +49,27 @@ async function readBody(
 }
 
 /**
- * Reads an object whole, asking S3 for its checksum so the SDK checks the body against it. The
- * SDK retries a request that fails before its answer; a body that fails (cut, silent, short,
- * corrupt) is read again here, while the read has attempts left.
- * @throws ObjectTooLargeError over `maxSizeBytes`, else the typed error of the last failure.
+ * The SDK retries a request that fails before its answer; a body that fails (cut, silent, short,
+ * corrupt) is read again here, while the call has attempts left.
  */
-export async function readObject(request: ReadRequest): Promise<Buffer> {
-  const { client, context, maxAttempts, maxSizeBytes, signal, passed } = request;
-  const fail = (error: unknown, attempts: number, note?: string): S3StorageError =>
-    translateS3Error(error, { ...context, attempts, deadline: passed(), note });
+async function readWhole(
+  { client, config }: StorageContext,
+  key: string,
+  maxSizeBytes: number,
+  signal: AbortSignal,
+  passed: () => string | undefined,
+): Promise<Buffer> {
+  const { bucketName: bucket, region, maxAttempts } = config;
+  const fail = (error: unknown, attempts: number, note?: string) =>
+    translateS3Error(error, { bucket, key, region, attempts, note, deadline: passed() });
   let attempts = 0;
   for (;;) {
     let response: GetObjectCommandOutput;
     try {
+      // S3 is asked for the object's checksum, which the SDK checks the body against.
+      const command = new GetObjectCommand({ Bucket: bucket, Key: key, ChecksumMode: 'ENABLED' });
       response = await withAttempts(maxAttempts - attempts, () =>
-        client.send(
-          new GetObjectCommand({
-            Bucket: context.bucket,
-            Key: context.key,
-            ChecksumMode: 'ENABLED',
-          }),
-          { abortSignal: signal },
-        ),
+        client.send(command, { abortSignal: signal }),
       );
     } catch (error) {
       const sent = (error as { $metadata?: { attempts?: number } }).$metadata?.attempts ?? 1;
@@ -95,12 +81,12 @@ export async function readObject(request: ReadRequest): Promise<Buffer> {
     const body = response.Body as Body | undefined;
     if (declared !== undefined && declared > maxSizeBytes) {
       body?.destroy?.();
-      throw new ObjectTooLargeError(context.key, declared, maxSizeBytes);
+      throw new ObjectTooLargeError(key, declared, maxSizeBytes);
     }
     if (!body) return Buffer.alloc(0);
     const progress = { bytes: 0 };
     try {
-      return await readBody(body, declared, maxSizeBytes, context.key, progress);
+      return await readBody(body, declared, maxSizeBytes, key, progress);
     } catch (error) {
       if (error instanceof ObjectTooLargeError) throw error;
       if (attempts >= maxAttempts || signal.aborted) {
@@ -111,14 +97,13 @@ export async function readObject(request: ReadRequest): Promise<Buffer> {
   }
 }
 
-/** The object at `key` of this environment's bucket, read whole under the call's deadline. */
 export async function readObjectAsBase64(
-  storage: StorageContext,
+  context: StorageContext,
   bucketName: string,
   key: string,
-  options: ReadObjectOptions,
+  options: ReadObjectOptions = {},
 ): Promise<string> {
-  const { config } = storage;
+  const { config } = context;
   if (bucketName !== config.bucketName) {
     throw new ForeignBucketError(
       `s3://${bucketName}/${key}`,
@@ -126,20 +111,11 @@ export async function readObjectAsBase64(
       `is in bucket "${bucketName}", not this environment's bucket "${config.bucketName}"`,
     );
   }
-  storage.keys.assertKeyInLayout(key);
-  const maxSizeBytes =
-    options.maxSizeBytes === undefined
-      ? config.maxReadSizeBytes
-      : assertReadSize('maxSizeBytes', options.maxSizeBytes);
-  const bytes = await withDeadline(storage.deadlineMs, options.abortSignal, (signal, passed) =>
-    readObject({
-      client: storage.client,
-      context: { bucket: config.bucketName, key, region: config.region },
-      maxAttempts: config.maxAttempts,
-      maxSizeBytes,
-      signal,
-      passed,
-    }),
+  context.keys.assertKeyInLayout(key);
+  const { maxSizeBytes = config.maxReadSizeBytes } = options;
+  assertReadSize('maxSizeBytes', maxSizeBytes);
+  const bytes = await withDeadline(context.deadlineMs, options.abortSignal, (signal, passed) =>
+    readWhole(context, key, maxSizeBytes, signal, passed),
   );
   return bytes.toString('base64');
 }

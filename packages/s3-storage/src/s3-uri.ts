@@ -26,7 +26,7 @@ export function toS3Uri(context: StorageContext, key: string): string {
 export function assertOwnS3Uri(
   context: StorageContext,
   uri: string,
-  options: { expectedPrefix?: string },
+  options: { expectedPrefix?: string } = {},
 ): string {
   const { bucketName } = context.config;
   const parsed = parseS3Uri(uri, bucketName);

@@ -1,4 +1,4 @@
-import type { PutObjectCommandInput, S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { createStorageContext, ON_FIRST_USE, type StorageContext } from './context.ts';
 import { deleteObjectVersions, deleteUserData } from './deletion.ts';
 import type { KeyLayout } from './key-layout.ts';
@@ -9,22 +9,12 @@ import { readObjectAsBase64 } from './read.ts';
 import { assertOwnS3Uri, toS3Uri } from './s3-uri.ts';
 import type { S3StorageConfig } from './types/config.ts';
 import type { GeneratedKeyOptions, GeneratedKind, StorageArea } from './types/key-layout.ts';
-import type {
-  CallOptions,
-  DeleteUserDataOptions,
-  GeneratedIllustrationPage,
-  ListedObject,
-  ListGeneratedOptions,
-  ObjectInfo,
-  PresignedDownloadOptions,
-  PresignedPost,
-  PresignedPostOptions,
-  PresignedUpload,
-  PresignedUploadOptions,
-  PutObjectOptions,
-  ReadObjectOptions,
-  S3StorageOptions,
-} from './types/storage.ts';
+import type { CallOptions, DeleteUserDataOptions, S3StorageOptions } from './types/storage.ts';
+
+/** An operation's parameters after its storage context: the methods below take exactly those. */
+type Args<Operation> = Operation extends (context: StorageContext, ...args: infer A) => unknown
+  ? A
+  : never;
 
 /**
  * The storage client: one bucket, one region, the key layout, presigned URLs and the object
@@ -96,11 +86,7 @@ export class S3Storage {
   }
 
   /** `generated/{kind}/{userId}/{timestamp}-{uuid}.png`. @throws InvalidKeyError */
-  public getGeneratedKey(
-    kind: GeneratedKind,
-    userId: string,
-    options?: GeneratedKeyOptions,
-  ): string {
+  public getGeneratedKey(kind: GeneratedKind, userId: string, options?: GeneratedKeyOptions) {
     return this.keys.generatedKey(kind, userId, options);
   }
 
@@ -126,35 +112,24 @@ export class S3Storage {
    * browser can use it with a plain `fetch`.
    * @throws InvalidKeyError, InvalidArgumentError before any request is made.
    */
-  public generatePresignedUploadUrl(
-    userId: string,
-    contentType: string,
-    options: PresignedUploadOptions = {},
-  ): Promise<PresignedUpload> {
-    return presignUploadUrl(this.context, userId, contentType, options);
+  public generatePresignedUploadUrl(...args: Args<typeof presignUploadUrl>) {
+    return presignUploadUrl(this.context, ...args);
   }
 
   /**
    * A presigned POST form for a browser upload of the user's subject image or avatar, with a
    * `content-length-range` condition (1 byte to `maxSizeBytes`) and the content type pinned.
    */
-  public generatePresignedUploadPost(
-    userId: string,
-    contentType: string,
-    options: PresignedPostOptions = {},
-  ): Promise<PresignedPost> {
-    return presignUploadPost(this.context, userId, contentType, options);
+  public generatePresignedUploadPost(...args: Args<typeof presignUploadPost>) {
+    return presignUploadPost(this.context, ...args);
   }
 
   /**
    * A presigned GET for a key of the layout.
    * @throws InvalidKeyError for a key outside the layout; ObjectNotFoundError with `checkExists`.
    */
-  public generatePresignedDownloadUrl(
-    key: string,
-    options: PresignedDownloadOptions = {},
-  ): Promise<string> {
-    return presignDownloadUrl(this.context, key, options);
+  public generatePresignedDownloadUrl(...args: Args<typeof presignDownloadUrl>) {
+    return presignDownloadUrl(this.context, ...args);
   }
 
   /**
@@ -166,64 +141,58 @@ export class S3Storage {
    *   ObjectTooLargeError over the limit; ObjectNotFoundError when absent; S3IntegrityError
    *   when no attempt brought the object intact.
    */
-  public getObjectAsBase64(
-    bucketName: string,
-    key: string,
-    options: ReadObjectOptions = {},
-  ): Promise<string> {
-    return readObjectAsBase64(this.context, bucketName, key, options);
+  public getObjectAsBase64(...args: Args<typeof readObjectAsBase64>) {
+    return readObjectAsBase64(this.context, ...args);
   }
 
   /** Writes an object at a key of the layout. */
-  public putObject(
-    key: string,
-    body: PutObjectCommandInput['Body'],
-    options: PutObjectOptions = {},
-  ): Promise<void> {
-    return putObject(this.context, key, body, options);
+  public putObject(...args: Args<typeof putObject>) {
+    return putObject(this.context, ...args);
   }
 
   /** Size, type, ETag and metadata of an object. @throws ObjectNotFoundError when absent. */
-  public headObject(key: string, options: CallOptions = {}): Promise<ObjectInfo> {
-    return headObject(this.context, key, options);
+  public headObject(...args: Args<typeof headObject>) {
+    return headObject(this.context, ...args);
   }
 
-  /** The object at `key`, found by listing the key itself, or `undefined` when there is none. */
-  public findObject(key: string, options: CallOptions = {}): Promise<ListedObject | undefined> {
-    return findObject(this.context, key, options);
+  /**
+   * The object at `key`, found by listing the key itself, or `undefined` when there is none:
+   * under a prefix-conditioned `s3:ListBucket` grant S3 answers a HEAD of a missing key with
+   * 403, which would make "absent" look like "denied".
+   */
+  public findObject(...args: Args<typeof findObject>) {
+    return findObject(this.context, ...args);
   }
 
   /** Whether an object exists at the key (see {@link findObject}). */
-  public async objectExists(key: string, options: CallOptions = {}): Promise<boolean> {
-    return (await this.findObject(key, options)) !== undefined;
+  public async objectExists(...args: Args<typeof findObject>): Promise<boolean> {
+    return (await this.findObject(...args)) !== undefined;
   }
 
   /** Deletes an object; deleting an absent key succeeds, as in S3. */
-  public deleteObject(key: string, options: CallOptions = {}): Promise<void> {
-    return deleteObject(this.context, key, options);
+  public deleteObject(...args: Args<typeof deleteObject>) {
+    return deleteObject(this.context, ...args);
   }
 
   /** Server-side copy within the bucket, keeping content type and metadata. */
-  public copyObject(
-    sourceKey: string,
-    destinationKey: string,
-    options: CallOptions = {},
-  ): Promise<void> {
-    return copyObject(this.context, sourceKey, destinationKey, options);
+  public copyObject(...args: Args<typeof copyObject>) {
+    return copyObject(this.context, ...args);
   }
 
-  /** Every key under a prefix of the layout, page by page, in S3's (ascending) order. */
-  public listKeys(prefix: string, options: CallOptions = {}): AsyncGenerator<ListedObject> {
-    return listKeys(this.context, prefix, options);
+  /**
+   * Every key under a prefix of the layout, page by page, in S3's (ascending) order. Each page
+   * is a call with a deadline of its own.
+   */
+  public listKeys(...args: Args<typeof listKeys>) {
+    return listKeys(this.context, ...args);
   }
 
-  /** A page of the user's generated illustrations of one kind, newest first. */
-  public listGeneratedIllustrations(
-    userId: string,
-    kind: GeneratedKind,
-    options: ListGeneratedOptions = {},
-  ): Promise<GeneratedIllustrationPage> {
-    return listGeneratedIllustrations(this.context, userId, kind, options);
+  /**
+   * A page of the user's generated illustrations of one kind, newest first. Pass a page's
+   * `nextCursor` back as `cursor` for the next.
+   */
+  public listGeneratedIllustrations(...args: Args<typeof listGeneratedIllustrations>) {
+    return listGeneratedIllustrations(this.context, ...args);
   }
 
   /**
@@ -237,10 +206,7 @@ export class S3Storage {
    *   (every DeleteObjects result is checked); the other keys are deleted, and a rerun deletes
    *   only what is left.
    */
-  public deleteUserData(
-    userId: string,
-    options: DeleteUserDataOptions = {},
-  ): Promise<Record<'subjects' | 'avatars' | `generated/${GeneratedKind}`, number>> {
+  public deleteUserData(userId: string, options: DeleteUserDataOptions = {}) {
     return deleteUserData(this.context, userId, options);
   }
 
@@ -263,8 +229,8 @@ export class S3Storage {
    * given, under `expectedPrefix`, and returns its key.
    * @throws ForeignBucketError otherwise.
    */
-  public assertOwnS3Uri(uri: string, options: { expectedPrefix?: string } = {}): string {
-    return assertOwnS3Uri(this.context, uri, options);
+  public assertOwnS3Uri(...args: Args<typeof assertOwnS3Uri>) {
+    return assertOwnS3Uri(this.context, ...args);
   }
 }
 

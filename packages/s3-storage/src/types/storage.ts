@@ -35,12 +35,16 @@ export interface CallOptions {
 /** Which of a user's images an upload is for. */
 export type UploadTarget = 'subject' | 'avatar';
 
-/** Options for a presigned upload. */
-export interface PresignedUploadOptions {
+/** What both kinds of presigned upload take. */
+export interface UploadOptions {
   /** The image the upload writes. @default 'subject' */
   readonly target?: UploadTarget;
   /** Validity in seconds, 1 to 604800. @default 900 */
   readonly expiresInSeconds?: number;
+}
+
+/** Options for a presigned upload. */
+export interface PresignedUploadOptions extends UploadOptions {
   /**
    * Exact size of the upload; signed as `Content-Length` so S3 refuses any other size.
    * Must not exceed the maximum upload size. @default - any size (PUT), see maxSizeBytes (POST)
@@ -61,11 +65,7 @@ export interface PresignedUpload {
 }
 
 /** Options for a presigned POST form. */
-export interface PresignedPostOptions {
-  /** The image the upload writes. @default 'subject' */
-  readonly target?: UploadTarget;
-  /** Validity in seconds, 1 to 604800. @default 900 */
-  readonly expiresInSeconds?: number;
+export interface PresignedPostOptions extends UploadOptions {
   /** Largest file the form accepts, in bytes. @default - the configured maximum upload size */
   readonly maxSizeBytes?: number;
 }
@@ -92,22 +92,18 @@ export interface PresignedDownloadOptions extends CallOptions {
   readonly signingDate?: Date;
 }
 
-/** What HEAD tells about an object. */
-export interface ObjectInfo {
-  readonly key: string;
-  readonly sizeBytes: number;
-  readonly contentType: string | undefined;
-  readonly etag: string | undefined;
-  readonly lastModified: Date | undefined;
-  readonly metadata: Readonly<Record<string, string>>;
-}
-
 /** An object as a listing shows it. */
 export interface ListedObject {
   readonly key: string;
   readonly sizeBytes: number;
   readonly lastModified: Date | undefined;
   readonly etag: string | undefined;
+}
+
+/** What HEAD tells about an object. */
+export interface ObjectInfo extends ListedObject {
+  readonly contentType: string | undefined;
+  readonly metadata: Readonly<Record<string, string>>;
 }
 
 /** Options for writing an object. */
