@@ -35,7 +35,7 @@ import {
   EXIT_OK,
   EXIT_USAGE,
 } from './constants.ts';
-import { InvalidOptionError } from './errors.ts';
+import { InvalidOptionError, type SdkError, sdkError } from './errors.ts';
 import { unreachableFix } from './local-fixes.ts';
 import type { ConnectionContext } from './types/connection.ts';
 import type {
@@ -54,21 +54,14 @@ function checksAfter(id: CheckId): CheckId[] {
   return CHECK_IDS.slice(CHECK_IDS.indexOf(id) + 1).filter((next) => next !== 's3-uri');
 }
 
-interface SdkError {
-  readonly name?: string;
-  readonly message?: string;
-  readonly cause?: unknown;
-  readonly $metadata?: { readonly httpStatusCode?: number };
-}
-
 /** The SDK error behind one of the storage package's errors. */
-function sdkError(error: unknown): SdkError {
-  const e = (error ?? {}) as SdkError;
-  return e.cause && typeof e.cause === 'object' ? (e.cause as SdkError) : e;
+function underlying(error: unknown): SdkError {
+  const e = sdkError(error);
+  return e.cause && typeof e.cause === 'object' ? sdkError(e.cause) : e;
 }
 
 function describeError(error: unknown): string {
-  const e = sdkError(error);
+  const e = underlying(error);
   const status = e.$metadata?.httpStatusCode;
   // A HEAD answer has no body, so the SDK can only say "Unknown"/"UnknownError": leave that out.
   const name = e.name && e.name !== 'Unknown' ? e.name : undefined;
@@ -381,7 +374,7 @@ class Doctor {
 
   /** The fix for credentials S3 refuses, or `undefined` when `error` is not such a refusal. */
   private credentialsFix(error: unknown): string | undefined {
-    const name = sdkError(error).name ?? '';
+    const name = underlying(error).name ?? '';
     const key = this.accessKeyId ? ` ${maskAccessKeyId(this.accessKeyId)}` : '';
     const where = this.endpoint ? `The server at ${this.endpoint}` : 'S3';
     if (UNKNOWN_KEY_CODES.has(name)) {
@@ -429,7 +422,7 @@ class Doctor {
       await client.send(new ListObjectsV2Command({ Bucket: this.config!.bucketName, MaxKeys: 0 }));
       return headError;
     } catch (error) {
-      return sdkError(error).name ? error : headError;
+      return underlying(error).name ? error : headError;
     }
   }
 
@@ -449,7 +442,7 @@ class Doctor {
     } catch (headError) {
       const headTranslated = translateS3Error(headError, { bucket, region });
       if (headTranslated instanceof RegionMismatchError) return redirected(headTranslated);
-      const status = sdkError(headError).$metadata?.httpStatusCode;
+      const status = underlying(headError).$metadata?.httpStatusCode;
       const error =
         status !== undefined && status >= 400 && status < 500
           ? await this.explainHeadBucketError(client, headError)
@@ -655,7 +648,7 @@ class Doctor {
       this.fail(
         'versioning',
         `GetBucketVersioning was refused: ${describeError(error)}.`,
-        sdkError(error).$metadata?.httpStatusCode === 403
+        underlying(error).$metadata?.httpStatusCode === 403
           ? this.accessFix(error, 's3:GetBucketVersioning', `arn:aws:s3:::${bucket}`)
           : 'The server does not report versioning: use a store that supports it for this environment.',
       );

@@ -1,5 +1,17 @@
 import { EXIT_FAILURE, EXIT_USAGE } from './constants.ts';
 
+/** The fields the CLI reads of an error the SDK throws, every one of them optional. */
+export interface SdkError {
+  readonly name?: string;
+  readonly message?: string;
+  readonly cause?: unknown;
+  readonly $metadata?: { readonly httpStatusCode?: number; readonly attempts?: number };
+}
+
+export function sdkError(error: unknown): SdkError {
+  return (error ?? {}) as SdkError;
+}
+
 /**
  * Every error the CLI throws itself extends {@link CliError}; its `exitCode` is what the process
  * exits with. Messages name the bad value and the fix.
@@ -61,11 +73,7 @@ export class RequestFailedError extends CliError {
   public readonly errorName: string;
 
   public constructor(cause: unknown) {
-    const e = (cause ?? {}) as {
-      name?: string;
-      message?: string;
-      $metadata?: { attempts?: number };
-    };
+    const e = sdkError(cause);
     const message = e.message || e.name || String(cause);
     const attempts = e.$metadata?.attempts ?? 1;
     super(

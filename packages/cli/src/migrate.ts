@@ -21,7 +21,9 @@ import {
   InvalidOptionError,
   PreconditionFailedError,
   RequestFailedError,
+  type SdkError,
   SourceBucketError,
+  sdkError,
 } from './errors.ts';
 import { createKeyFilter } from './key-filter.ts';
 import { listObjectPages } from './listing.ts';
@@ -81,17 +83,16 @@ function wholeNumber(option: string, value: number, min: number, max: number): n
 }
 
 /** The SDK error behind a failed copy, or the error itself. */
-function rootCause(error: unknown): unknown {
-  return error instanceof RequestFailedError ? error.cause : error;
+function rootCause(error: unknown): SdkError {
+  return sdkError(error instanceof RequestFailedError ? error.cause : error);
 }
 
 function statusOf(error: unknown): number | undefined {
-  return (rootCause(error) as { $metadata?: { httpStatusCode?: number } })?.$metadata
-    ?.httpStatusCode;
+  return rootCause(error).$metadata?.httpStatusCode;
 }
 
 function nameOf(error: unknown): string {
-  return (rootCause(error) as { name?: string })?.name ?? 'Error';
+  return rootCause(error).name ?? 'Error';
 }
 
 function messageOf(error: unknown): string {

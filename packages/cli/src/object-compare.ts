@@ -16,7 +16,8 @@ export const CHECKSUM_FIELDS = [
   'ChecksumSHA256',
 ] as const;
 
-function normalizeEtag(etag: string | undefined): string | undefined {
+/** An ETag without its quotes and weak marker, to compare. */
+export function normalizeEtag(etag: string | undefined): string | undefined {
   return etag?.replace(/^W\//, '').replace(/"/g, '');
 }
 

@@ -1,5 +1,6 @@
 import {
   AbortMultipartUploadCommand,
+  type CompletedPart,
   CompleteMultipartUploadCommand,
   CopyObjectCommand,
   CreateMultipartUploadCommand,
@@ -10,8 +11,9 @@ import {
 } from '@aws-sdk/client-s3';
 import pLimit from 'p-limit';
 import { copySourceRange, planCopyParts, uniformPartSizes } from './copy-parts.ts';
-import { CliError, PreconditionFailedError, RequestFailedError } from './errors.ts';
+import { CliError, PreconditionFailedError, RequestFailedError, sdkError } from './errors.ts';
 import { encodeCopySource } from './locations.ts';
+import { normalizeEtag } from './object-compare.ts';
 
 /**
  * What the destination key must hold for the copy to be written, as the destination listing
@@ -20,7 +22,6 @@ import { encodeCopySource } from './locations.ts';
  */
 export type DestinationPrecondition = { readonly absent: true } | { readonly etag: string };
 
-/** One object to copy. */
 export interface CopyRequest {
   readonly sourceBucket: string;
   readonly sourceKey: string;
@@ -33,7 +34,6 @@ export interface CopyRequest {
   readonly destinationPrecondition: DestinationPrecondition;
 }
 
-/** How to copy. */
 export interface CopierOptions {
   /** Reads the source (HEAD of a multipart source). */
   readonly sourceClient: S3Client;
@@ -47,30 +47,21 @@ export interface CopierOptions {
   readonly partConcurrency: number;
 }
 
-/** What a copy did. */
+/** What a copy did: in how many parts (1 for a single CopyObject), and the new ETag. */
 export interface CopyResult {
   readonly multipart: boolean;
-  /** 1 for a single CopyObject. */
   readonly parts: number;
-  /** The new object's ETag, when S3 reported it. */
   readonly etag: string | undefined;
 }
 
-/** The conditional-write headers of a {@link DestinationPrecondition}. */
-export function destinationConditionHeaders(
-  precondition: DestinationPrecondition,
-): { IfNoneMatch: '*' } | { IfMatch: string } {
+function destinationConditionHeaders(request: CopyRequest) {
+  const precondition = request.destinationPrecondition;
   return 'etag' in precondition ? { IfMatch: precondition.etag } : { IfNoneMatch: '*' };
 }
 
-interface SdkError {
-  readonly name?: string;
-  readonly $metadata?: { readonly httpStatusCode?: number };
-}
-
 function isPreconditionFailure(error: unknown): boolean {
-  const e = error as SdkError | undefined;
-  return e?.name === 'PreconditionFailed' || e?.$metadata?.httpStatusCode === 412;
+  const e = sdkError(error);
+  return e.name === 'PreconditionFailed' || e.$metadata?.httpStatusCode === 412;
 }
 
 /**
@@ -78,28 +69,25 @@ function isPreconditionFailure(error: unknown): boolean {
  * 404 NoSuchKey rather than 412. The same answer on a copy names a deleted source.
  */
 function isNoSuchKey(error: unknown): boolean {
-  return (error as SdkError | undefined)?.name === 'NoSuchKey';
+  return sdkError(error).name === 'NoSuchKey';
 }
 
 /**
- * Whether a CopyObject's NoSuchKey is about the destination: with `IfMatch` on it, when the
- * source is still there (read again to tell), the listed destination object is what is gone.
+ * The source's ETag as it is now (empty when S3 gives none), `null` when it is gone, or
+ * `undefined` when it cannot be read.
  */
-async function destinationIsGone(request: CopyRequest, options: CopierOptions): Promise<boolean> {
-  if (!('etag' in request.destinationPrecondition)) return false;
+async function currentSourceEtag(
+  request: CopyRequest,
+  options: CopierOptions,
+): Promise<string | null | undefined> {
   try {
-    await options.sourceClient.send(
+    const head = await options.sourceClient.send(
       new HeadObjectCommand({ Bucket: request.sourceBucket, Key: request.sourceKey }),
     );
-    return true;
-  } catch {
-    // The source is gone too, or cannot be read: report the copy's own error.
-    return false;
+    return normalizeEtag(head.ETag) ?? '';
+  } catch (error) {
+    return sdkError(error).$metadata?.httpStatusCode === 404 ? null : undefined;
   }
-}
-
-function normalizeEtag(etag: string | undefined): string | undefined {
-  return etag?.replace(/^W\//, '').replace(/"/g, '');
 }
 
 /**
@@ -118,16 +106,9 @@ async function preconditionSide(
     return /copy-source/i.test(condition) ? 'source' : 'destination';
   }
   if (!request.sourceEtag) return 'destination';
-  try {
-    const head = await options.sourceClient.send(
-      new HeadObjectCommand({ Bucket: request.sourceBucket, Key: request.sourceKey }),
-    );
-    return normalizeEtag(head.ETag) === normalizeEtag(request.sourceEtag)
-      ? 'destination'
-      : 'source';
-  } catch (headError) {
-    return (headError as SdkError)?.$metadata?.httpStatusCode === 404 ? 'source' : 'unknown';
-  }
+  const etag = await currentSourceEtag(request, options);
+  if (etag === undefined) return 'unknown';
+  return etag === normalizeEtag(request.sourceEtag) ? 'destination' : 'source';
 }
 
 /**
@@ -162,12 +143,17 @@ async function copyWhole(request: CopyRequest, options: CopierOptions): Promise<
         CopySource: encodeCopySource(request.sourceBucket, request.sourceKey),
         MetadataDirective: 'COPY',
         ...(request.sourceEtag ? { CopySourceIfMatch: request.sourceEtag } : {}),
-        ...destinationConditionHeaders(request.destinationPrecondition),
+        ...destinationConditionHeaders(request),
       }),
     );
     return { multipart: false, parts: 1, etag: result.CopyObjectResult?.ETag };
   } catch (error) {
-    if (isNoSuchKey(error) && (await destinationIsGone(request, options))) {
+    // With IfMatch on the destination, a source still there means the destination is gone.
+    if (
+      isNoSuchKey(error) &&
+      'etag' in request.destinationPrecondition &&
+      typeof (await currentSourceEtag(request, options)) === 'string'
+    ) {
       throw new PreconditionFailedError('destination', error);
     }
     if (!isPreconditionFailure(error)) throw error;
@@ -209,14 +195,13 @@ async function sourcePartSizes(
     if (last.ContentLength === uniform.at(-1)) return uniform;
   }
   const limit = pLimit(options.partConcurrency);
-  const sizes = await Promise.all(
+  return Promise.all(
     Array.from({ length: count }, (_, index) =>
       index === 0
         ? firstBytes
         : limit(async () => (await headPart(request, options, index + 1)).ContentLength ?? -1),
     ),
   );
-  return sizes;
 }
 
 async function copyInParts(request: CopyRequest, options: CopierOptions): Promise<CopyResult> {
@@ -244,11 +229,12 @@ async function copyInParts(request: CopyRequest, options: CopierOptions): Promis
   }
   const limit = pLimit(options.partConcurrency);
   let failure: { error: unknown } | undefined;
-  const settled = await Promise.allSettled(
+  const completed: CompletedPart[] = [];
+  await Promise.all(
     parts.map((part) =>
       limit(async () => {
         // After one part failed the upload is aborted: do not start the others.
-        if (failure) return undefined;
+        if (failure) return;
         try {
           const result = await options.destinationClient.send(
             new UploadPartCopyCommand({
@@ -262,27 +248,22 @@ async function copyInParts(request: CopyRequest, options: CopierOptions): Promis
           );
           const etag = result.CopyPartResult?.ETag;
           if (!etag) throw new Error(`UploadPartCopy of part ${part.partNumber} returned no ETag.`);
-          return { PartNumber: part.partNumber, ETag: etag };
+          completed[part.partNumber - 1] = { PartNumber: part.partNumber, ETag: etag };
         } catch (error) {
           failure ??= { error };
-          throw error;
         }
       }),
     ),
   );
   try {
     if (failure) throw failure.error;
-    const completed = settled.map((outcome) => {
-      if (outcome.status !== 'fulfilled' || !outcome.value) throw new Error('A part is missing.');
-      return outcome.value;
-    });
     const done = await options.destinationClient
       .send(
         new CompleteMultipartUploadCommand({
           ...destination,
           UploadId: uploadId,
           MultipartUpload: { Parts: completed },
-          ...destinationConditionHeaders(request.destinationPrecondition),
+          ...destinationConditionHeaders(request),
         }),
       )
       .catch((error: unknown) => {
