@@ -7,6 +7,7 @@ import {
   InvalidArgumentError as StorageArgumentError,
 } from '@autobio/s3-storage';
 import { redactUrl } from '@autobio/s3-storage/redact';
+import { wholeNumber } from '@autobio/s3-storage/settings';
 import { Command, CommanderError, Help, InvalidArgumentError, Option } from 'commander';
 import { createMigrationTarget } from './clients.ts';
 import { resolveConnection } from './connection.ts';
@@ -35,13 +36,14 @@ import type { MigrationOptions } from './types/migrate.ts';
 
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
 
-function wholeNumber(min: number, max: number) {
+/** Parses a whole number option by the shared rule of every package. */
+function wholeNumberOption(min: number, max: number) {
+  const schema = wholeNumber(min, max);
   return (value: string): number => {
-    const parsed = Number(value);
-    if (!/^\d+$/.test(value) || parsed < min || parsed > max) {
+    const parsed = schema.safeParse(value);
+    if (!parsed.success)
       throw new InvalidArgumentError(`Use a whole number from ${min} to ${max}.`);
-    }
-    return parsed;
+    return parsed.data;
   };
 }
 
@@ -248,16 +250,21 @@ export async function runCli(argv: readonly string[], context: CliContext): Prom
     .option(
       '--concurrency <n>',
       'objects copied at once',
-      wholeNumber(1, MAX_CONCURRENCY),
+      wholeNumberOption(1, MAX_CONCURRENCY),
       DEFAULT_CONCURRENCY,
     )
     .option(
       '--max-attempts <n>',
       "tries per request; the SDK's adaptive retries back off between them",
-      wholeNumber(1, 20),
+      wholeNumberOption(1, 20),
       DEFAULT_MAX_ATTEMPTS,
     )
-    .option('--page-size <n>', 'keys per listing page', wholeNumber(1, 1000), DEFAULT_PAGE_SIZE)
+    .option(
+      '--page-size <n>',
+      'keys per listing page',
+      wholeNumberOption(1, 1000),
+      DEFAULT_PAGE_SIZE,
+    )
     .option('--from-region <region>', "the source bucket's region (default: asked of the bucket)")
     .option(
       '--include <glob>',

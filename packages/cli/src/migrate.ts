@@ -6,6 +6,7 @@ import {
   translateS3Error,
   validateRegion,
 } from '@autobio/s3-storage';
+import { wholeNumber } from '@autobio/s3-storage/settings';
 import { HeadBucketCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import pLimit from 'p-limit';
 import {
@@ -75,8 +76,9 @@ function unreachable(
   );
 }
 
-function wholeNumber(option: string, value: number, min: number, max: number): number {
-  if (!Number.isSafeInteger(value) || value < min || value > max) {
+/** `value`, checked by the whole-number rule every package shares. */
+function checkWholeNumber(option: string, value: number, min: number, max: number): number {
+  if (!wholeNumber(min, max).safeParse(value).success) {
     throw new InvalidOptionError(option, value, `use a whole number from ${min} to ${max}.`);
   }
   return value;
@@ -189,14 +191,14 @@ function copyFailureReason(
 async function prepare(target: MigrationTarget, options: MigrationOptions) {
   const storage = target.storage;
   const bucket = storage.getBucketName();
-  const concurrency = wholeNumber(
+  const concurrency = checkWholeNumber(
     '--concurrency',
     options.concurrency ?? DEFAULT_CONCURRENCY,
     1,
     MAX_CONCURRENCY,
   );
-  const pageSize = wholeNumber('--page-size', options.pageSize ?? DEFAULT_PAGE_SIZE, 1, 1000);
-  const multipartThresholdBytes = wholeNumber(
+  const pageSize = checkWholeNumber('--page-size', options.pageSize ?? DEFAULT_PAGE_SIZE, 1, 1000);
+  const multipartThresholdBytes = checkWholeNumber(
     'multipartThresholdBytes',
     options.multipartThresholdBytes ?? MAX_SINGLE_COPY_BYTES,
     MIN_PART_SIZE_BYTES,
