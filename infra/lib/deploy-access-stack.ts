@@ -8,7 +8,7 @@ import {
 } from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
 import { PROJECT_TAG } from './constants.ts';
-import { readString, readStringList } from './environment-config.ts';
+import { readContext } from './environment-config.ts';
 import { InfraConfigError } from './errors.ts';
 
 /** The stack's id and name: `cdk deploy AutoBio-deploy-access`. */
@@ -115,21 +115,21 @@ export function deployAccessPropsFromContext(
   context: Readonly<Record<string, unknown>>,
 ): DeployAccessStackProps | undefined {
   const keys = DEPLOY_ACCESS_CONTEXT;
-  const githubRepo = readString(keys.githubRepo, context[keys.githubRepo], 'owner/name');
+  const githubRepo = readContext(keys.githubRepo, context[keys.githubRepo], 'owner/name');
   if (githubRepo === undefined) return undefined;
-  const list = (key: string, example: string[]) => readStringList(key, context[key], example);
+  const list = (key: string, example: string[]) => readContext(key, context[key], example);
   return {
     githubRepo,
     deployEnvironments: list(keys.deployEnvironments, ['dev', 'prod']),
     deployRefs: list(keys.deployRefs, ['refs/heads/main']),
     diffRefs: list(keys.diffRefs, ['refs/heads/main']),
     bootstrapRegions: list(keys.bootstrapRegions, ['us-east-1', 'us-west-2']),
-    bootstrapQualifier: readString(
+    bootstrapQualifier: readContext(
       keys.bootstrapQualifier,
       context[keys.bootstrapQualifier],
       DEFAULT_BOOTSTRAP_QUALIFIER,
     ),
-    oidcProviderArn: readString(
+    oidcProviderArn: readContext(
       keys.oidcProviderArn,
       context[keys.oidcProviderArn],
       'arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com',

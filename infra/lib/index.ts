@@ -2,18 +2,14 @@ export { areaAccessStatements, grantAreaAccess } from './area-access.ts';
 export { replaceAutoDeleteManagedPolicy } from './auto-delete-provider.ts';
 export * from './constants.ts';
 export {
-  assertKnownContextKeys,
   CONTEXT_SETTINGS,
   type ContextSetting,
   contextKey,
   ENVIRONMENT_DEFAULTS,
-  howToSet,
   type LoadAllEnvironmentConfigsOptions,
   type LoadEnvironmentConfigOptions,
   loadAllEnvironmentConfigs,
   loadEnvironmentConfig,
-  MAX_ILLUSTRATION_GEN_TIMEOUT_SETTING_MS,
-  stackNameFor,
   trustsWholeAccount,
 } from './environment-config.ts';
 export * from './errors.ts';

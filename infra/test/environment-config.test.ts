@@ -65,6 +65,7 @@ describe('loadEnvironmentConfig defaults', () => {
         avatars: 'avatars/',
         generated: 'generated/',
         stubs: 'stubs/',
+        deletions: 'deletions/',
       },
       removal: 'destroy',
       terminationProtection: false,
@@ -418,13 +419,16 @@ describe('the illustration-gen trust of prod', () => {
 
 describe('loadEnvironmentConfig settings', () => {
   it('takes key prefixes through the key layout', () => {
-    const config = load('dev', { settings: { generatedPrefix: 'art/', stubsPrefix: 'fixtures/' } });
+    const config = load('dev', {
+      settings: { generatedPrefix: 'art/', stubsPrefix: 'fixtures/', deletionsPrefix: 'pending/' },
+    });
 
     expect(config.keyPrefixes).toEqual({
       subjects: 'subjects/',
       avatars: 'avatars/',
       generated: 'art/',
       stubs: 'fixtures/',
+      deletions: 'pending/',
     });
   });
 
