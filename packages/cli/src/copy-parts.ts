@@ -32,13 +32,11 @@ export function copySourceRange(part: CopyPart): string {
 }
 
 function fromSizes(sizes: readonly number[]): CopyPart[] {
-  const parts: CopyPart[] = [];
   let offset = 0;
-  sizes.forEach((size, index) => {
-    parts.push({ partNumber: index + 1, firstByte: offset, lastByte: offset + size - 1 });
+  return sizes.map((size, index) => {
     offset += size;
+    return { partNumber: index + 1, firstByte: offset - size, lastByte: offset - 1 };
   });
-  return parts;
 }
 
 /** Whether `sizes` can be sent as the parts of an object of `sizeBytes`, within S3's limits. */

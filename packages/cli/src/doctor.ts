@@ -194,13 +194,14 @@ class Doctor {
     fix?: string,
     data?: CheckResult['data'],
   ): void {
+    const warned = status === 'fail' && this.warnOnly.has(id);
     this.results.push({
       id,
       title: DOCTOR_CHECKS[id],
-      status: status === 'fail' && this.warnOnly.has(id) ? 'warn' : status,
+      status: warned ? 'warn' : status,
       detail,
-      ...(fix === undefined ? {} : { fix }),
-      ...(data === undefined ? {} : { data }),
+      fix,
+      data,
     });
   }
 
@@ -237,11 +238,12 @@ class Doctor {
     } else {
       const bucket = await this.checkBucket(client);
       bucketState = bucket.state;
-      const regionOk = await this.checkRegion(client, bucket);
       const skipped = SKIP_REASONS[bucket.state];
-      if (skipped || !regionOk) {
+      if (skipped) {
+        this.skip(checksAfter('bucket'), skipped);
+      } else if (!(await this.checkRegion(client, bucket))) {
         const wrongRegion = 'requests go to the wrong region; fix S3_CLIENT_REGION first';
-        this.skip(checksAfter('region'), skipped ?? wrongRegion);
+        this.skip(checksAfter('region'), wrongRegion);
       } else {
         await this.checkProbe(storage, probeArea as StorageArea);
         await this.checkVersioning(client);
@@ -501,11 +503,6 @@ class Doctor {
     bucket: { state: BucketState; region?: string | undefined },
   ): Promise<boolean> {
     const config = this.config!;
-    const skipped = SKIP_REASONS[bucket.state];
-    if (skipped) {
-      this.skip(['region'], skipped);
-      return false;
-    }
     let bucketRegion = bucket.region;
     let source = 'HeadBucket';
     let locationError: unknown;

@@ -4,21 +4,12 @@ import type { MigrationReport, ObjectOutcome } from './types/migrate.ts';
 /** How many failures and conflicts the text report lists before saying "and N more". */
 const MAX_LISTED = 50;
 
-const PLAN_LABELS: Record<ObjectOutcome['action'], string> = {
-  copy: 'copy     ',
-  overwrite: 'overwrite',
-  skip: 'skip     ',
-  conflict: 'conflict ',
-  refuse: 'refuse   ',
-  fail: 'fail     ',
-};
-
+/** `s3://source/key -> s3://destination/key (12 B)`. */
 function describeOutcome(outcome: ObjectOutcome, report: MigrationReport): string {
-  const sourceBucket = report.source.slice('s3://'.length).split('/')[0];
-  const destinationBucket = report.destination.slice('s3://'.length).split('/')[0];
-  const from = `s3://${sourceBucket}/${outcome.sourceKey}`;
+  const bucket = (uri: string) => uri.slice('s3://'.length).split('/')[0];
+  const from = `s3://${bucket(report.source)}/${outcome.sourceKey}`;
   const to = outcome.destinationKey
-    ? ` -> s3://${destinationBucket}/${outcome.destinationKey}`
+    ? ` -> s3://${bucket(report.destination)}/${outcome.destinationKey}`
     : '';
   return `${from}${to} (${formatBytes(outcome.sizeBytes)})`;
 }
@@ -41,7 +32,7 @@ export function formatMigrationReport(report: MigrationReport): string {
   const lines: string[] = [];
   if (report.plan) {
     for (const outcome of report.plan) {
-      lines.push(`${PLAN_LABELS[outcome.action]} ${describeOutcome(outcome, report)}`);
+      lines.push(`${outcome.action.padEnd(9)} ${describeOutcome(outcome, report)}`);
     }
     if (report.plan.length > 0) lines.push('');
   }

@@ -58,16 +58,6 @@ export function servedKeyShapes(layout: KeyLayout): string {
   ].join(', ');
 }
 
-/** Where a source key would be served: the areas `--to` may name, after dropping a sub-prefix. */
-export interface ServedMapping {
-  /** Segments to add to the source prefix (`--from`), ending in `/`; empty when none. */
-  readonly sourceSubPrefix: string;
-  /** The areas under which the rest of the key is served, in the layout's order. */
-  readonly areas: readonly StorageArea[];
-  /** The key the first area gives. */
-  readonly exampleKey: string;
-}
-
 /**
  * The areas related to `area`: itself, the areas inside it and the area it is inside
  * (`generated`, `generated/memory`, `generated/subject` for any of them), as the layout's
@@ -86,12 +76,14 @@ export function relatedAreas(layout: KeyLayout, area: StorageArea): StorageArea[
  * `--to` area for its key below the source prefix, or, when its leading folders are in the
  * way, a longer `--from` with one. `undefined` when no mapping does (its name is not one the
  * API reads).
+ * @returns the segments to add to `--from` (ending in `/`, or empty), the areas under which the
+ *   rest of the key is served (in the layout's order), and the key the first of them gives.
  */
 export function servedMapping(
   layout: KeyLayout,
   relativeKey: string,
   areas: readonly StorageArea[] = STORAGE_AREAS,
-): ServedMapping | undefined {
+) {
   const segments = relativeKey.split('/');
   for (let dropped = 0; dropped < segments.length; dropped++) {
     const rest = segments.slice(dropped).join('/');
