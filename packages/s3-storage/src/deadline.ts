@@ -1,12 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { MAXIMUM_RETRY_DELAY, StandardRetryStrategy } from '@smithy/core/retry';
 
-/**
- * The SDK's standard retries wait up to this base x 2^retry after a throttling answer (at most
- * MAXIMUM_RETRY_DELAY): the most backoff a call's deadline allows for.
- */
-const THROTTLING_BACKOFF_BASE_MS = 1_000;
-
 const attemptsAllowed = new AsyncLocalStorage<number>();
 
 /**
@@ -18,18 +12,18 @@ export function retryStrategyFor(maxAttempts: number): StandardRetryStrategy {
 }
 
 /** Runs `send` with at most `attempts` attempts (on a client using {@link retryStrategyFor}). */
-export async function withAttempts<T>(attempts: number, send: () => Promise<T>): Promise<T> {
-  return await attemptsAllowed.run(attempts, send);
+export function withAttempts<T>(attempts: number, send: () => Promise<T>): Promise<T> {
+  return attemptsAllowed.run(attempts, send);
 }
 
 /**
  * The longest a call may take: every attempt's request timeout, plus the longest backoff the
- * SDK waits between them.
+ * SDK waits between them (after a throttling answer, 1 s x 2^retry, at most MAXIMUM_RETRY_DELAY).
  */
 export function callDeadlineMs(maxAttempts: number, requestTimeoutMs: number): number {
   let backoffMs = 0;
   for (let retry = 0; retry < maxAttempts - 1; retry += 1) {
-    backoffMs += Math.min(THROTTLING_BACKOFF_BASE_MS * 2 ** retry, MAXIMUM_RETRY_DELAY);
+    backoffMs += Math.min(1_000 * 2 ** retry, MAXIMUM_RETRY_DELAY);
   }
   return maxAttempts * requestTimeoutMs + backoffMs;
 }
@@ -49,14 +43,10 @@ export async function withDeadline<T>(
     passed ??= why;
     controller.abort();
   };
-  const timer = setTimeout(
-    () =>
-      abort(
-        `the call's deadline of ${deadlineMs} ms (S3_MAX_ATTEMPTS x S3_REQUEST_TIMEOUT_MS plus the ` +
-          "SDK's backoff) passed",
-      ),
-    deadlineMs,
-  );
+  const own =
+    `the call's deadline of ${deadlineMs} ms (S3_MAX_ATTEMPTS x S3_REQUEST_TIMEOUT_MS plus the ` +
+    "SDK's backoff) passed";
+  const timer = setTimeout(() => abort(own), deadlineMs);
   const onCallerAbort = () => abort("the caller's deadline (its abortSignal) passed");
   if (callerSignal?.aborted) onCallerAbort();
   else callerSignal?.addEventListener('abort', onCallerAbort, { once: true });

@@ -16,34 +16,28 @@ export class S3StorageError extends Error {
 
 /** A configuration value (usually an environment variable) is missing or malformed. */
 export class ConfigurationError extends S3StorageError {
-  public constructor(
-    public readonly variable: string,
-    message: string,
-    options?: ErrorOptions,
-  ) {
+  public readonly variable: string;
+  public constructor(variable: string, message: string, options?: ErrorOptions) {
     super('ConfigurationError', `${variable}: ${message}`, options);
+    this.variable = variable;
   }
 }
 
 /** A user id, stub name or key cannot be used as (part of) a key in the layout. */
 export class InvalidKeyError extends S3StorageError {
-  public constructor(
-    public readonly value: string,
-    message: string,
-    options?: ErrorOptions,
-  ) {
+  public readonly value: string;
+  public constructor(value: string, message: string, options?: ErrorOptions) {
     super('InvalidKey', message, options);
+    this.value = value;
   }
 }
 
 /** An argument other than a key is out of range: an expiry, a content type, a size. */
 export class InvalidArgumentError extends S3StorageError {
-  public constructor(
-    public readonly argument: string,
-    message: string,
-    options?: ErrorOptions,
-  ) {
+  public readonly argument: string;
+  public constructor(argument: string, message: string, options?: ErrorOptions) {
     super('InvalidArgument', message, options);
+    this.argument = argument;
   }
 }
 
@@ -97,16 +91,15 @@ export class ObjectNotFoundError extends S3StorageError {
 
 /** The configured bucket does not exist. */
 export class BucketNotFoundError extends S3StorageError {
-  public constructor(
-    public readonly bucket: string,
-    options?: ErrorOptions,
-  ) {
+  public readonly bucket: string;
+  public constructor(bucket: string, options?: ErrorOptions) {
     super(
       'NoSuchBucket',
       `Bucket "${bucket}" does not exist. Check S3_BUCKET_NAME, or deploy the environment's ` +
         'stack (pnpm cdk deploy) to create it.',
       options,
     );
+    this.bucket = bucket;
   }
 }
 

@@ -1,6 +1,7 @@
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { assertInRange, MAX_PAGE_SIZE, type StorageContext, send } from './context.ts';
 import { InvalidArgumentError } from './errors.ts';
+import { listedObject } from './objects.ts';
 import type { GeneratedKind } from './types/key-layout.ts';
 import type {
   CallOptions,
@@ -9,8 +10,6 @@ import type {
   ListedObject,
   ListGeneratedOptions,
 } from './types/storage.ts';
-
-const DEFAULT_PAGE_SIZE = 50;
 
 function encodeCursor(key: string): string {
   return Buffer.from(key, 'utf8').toString('base64url');
@@ -23,28 +22,13 @@ export async function* listKeys(
   options: CallOptions = {},
 ): AsyncGenerator<ListedObject> {
   context.keys.assertKeyInLayout(`${prefix}x`);
+  const base = { Bucket: context.config.bucketName, Prefix: prefix, MaxKeys: context.listPageSize };
   let token: string | undefined;
   do {
-    const page = await send(
-      context,
-      prefix,
-      new ListObjectsV2Command({
-        Bucket: context.config.bucketName,
-        Prefix: prefix,
-        MaxKeys: context.listPageSize,
-        ...(token ? { ContinuationToken: token } : {}),
-      }),
-      options,
-    );
+    const command = new ListObjectsV2Command({ ...base, ContinuationToken: token });
+    const page = await send(context, prefix, command, options);
     for (const object of page.Contents ?? []) {
-      if (object.Key) {
-        yield {
-          key: object.Key,
-          sizeBytes: object.Size ?? 0,
-          lastModified: object.LastModified,
-          etag: object.ETag,
-        };
-      }
+      if (object.Key) yield listedObject(object.Key, object);
     }
     token = page.IsTruncated ? page.NextContinuationToken : undefined;
   } while (token);
@@ -63,15 +47,15 @@ export async function listGeneratedIllustrations(
 ): Promise<GeneratedIllustrationPage> {
   const { keys } = context;
   const prefix = keys.generatedUserPrefix(kind, userId);
-  const limit = assertInRange('limit', options.limit ?? DEFAULT_PAGE_SIZE, { max: MAX_PAGE_SIZE });
+  const limit = assertInRange('limit', options.limit ?? 50, { max: MAX_PAGE_SIZE });
   let after: string | undefined;
   if (options.cursor !== undefined) {
     after = Buffer.from(options.cursor, 'base64url').toString('utf8');
     const parsed = keys.parseGeneratedKey(after);
+    // A key of this user and kind is under `prefix`; the encoding is checked so one cursor only.
     if (
       parsed?.userId !== userId ||
       parsed.kind !== kind ||
-      !after.startsWith(prefix) ||
       encodeCursor(after) !== options.cursor
     ) {
       throw new InvalidArgumentError(

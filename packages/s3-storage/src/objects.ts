@@ -1,4 +1,5 @@
 import {
+  type _Object,
   CopyObjectCommand,
   DeleteObjectCommand,
   HeadObjectCommand,
@@ -9,33 +10,30 @@ import {
 import { type StorageContext, send } from './context.ts';
 import type { CallOptions, ListedObject, ObjectInfo, PutObjectOptions } from './types/storage.ts';
 
-/**
- * A key as x-amz-copy-source wants it: URL-encoded, with `/` kept. `encodeURI` alone leaves
- * `+`, `?` and `#`, which S3 would read as a space, a query and a fragment.
- */
-function encodeCopySourceKey(key: string): string {
-  return encodeURI(key).replace(/[+?#]/g, encodeURIComponent);
+/** `key` in this bucket, once checked against the layout: where every command below goes. */
+function at(context: StorageContext, key: string): { Bucket: string; Key: string } {
+  context.keys.assertKeyInLayout(key);
+  return { Bucket: context.config.bucketName, Key: key };
+}
+
+/** An entry of a ListObjectsV2 page, as the package shows it. */
+export function listedObject(key: string, object: _Object): ListedObject {
+  return { key, sizeBytes: object.Size ?? 0, lastModified: object.LastModified, etag: object.ETag };
 }
 
 export async function putObject(
   context: StorageContext,
   key: string,
   body: PutObjectCommandInput['Body'],
-  options: PutObjectOptions = {},
+  { contentType, metadata, ...options }: PutObjectOptions = {},
 ): Promise<void> {
-  context.keys.assertKeyInLayout(key);
-  await send(
-    context,
-    key,
-    new PutObjectCommand({
-      Bucket: context.config.bucketName,
-      Key: key,
-      Body: body,
-      ...(options.contentType ? { ContentType: options.contentType } : {}),
-      ...(options.metadata ? { Metadata: { ...options.metadata } } : {}),
-    }),
-    options,
-  );
+  const input = {
+    ...at(context, key),
+    Body: body,
+    ...(contentType && { ContentType: contentType }),
+    ...(metadata && { Metadata: { ...metadata } }),
+  };
+  await send(context, key, new PutObjectCommand(input), options);
 }
 
 export async function headObject(
@@ -43,13 +41,7 @@ export async function headObject(
   key: string,
   options: CallOptions = {},
 ): Promise<ObjectInfo> {
-  context.keys.assertKeyInLayout(key);
-  const head = await send(
-    context,
-    key,
-    new HeadObjectCommand({ Bucket: context.config.bucketName, Key: key }),
-    options,
-  );
+  const head = await send(context, key, new HeadObjectCommand(at(context, key)), options);
   return {
     key,
     sizeBytes: head.ContentLength ?? 0,
@@ -65,17 +57,11 @@ export async function findObject(
   key: string,
   options: CallOptions = {},
 ): Promise<ListedObject | undefined> {
-  context.keys.assertKeyInLayout(key);
+  const { Bucket } = at(context, key);
   // Keys list in ascending order, so the key itself comes before any longer key it prefixes.
-  const response = await send(
-    context,
-    key,
-    new ListObjectsV2Command({ Bucket: context.config.bucketName, Prefix: key, MaxKeys: 1 }),
-    options,
-  );
-  const first = response.Contents?.[0];
-  if (first?.Key !== key) return undefined;
-  return { key, sizeBytes: first.Size ?? 0, lastModified: first.LastModified, etag: first.ETag };
+  const command = new ListObjectsV2Command({ Bucket, Prefix: key, MaxKeys: 1 });
+  const first = (await send(context, key, command, options)).Contents?.[0];
+  return first?.Key === key ? listedObject(key, first) : undefined;
 }
 
 export async function deleteObject(
@@ -83,13 +69,7 @@ export async function deleteObject(
   key: string,
   options: CallOptions = {},
 ): Promise<void> {
-  context.keys.assertKeyInLayout(key);
-  await send(
-    context,
-    key,
-    new DeleteObjectCommand({ Bucket: context.config.bucketName, Key: key }),
-    options,
-  );
+  await send(context, key, new DeleteObjectCommand(at(context, key)), options);
 }
 
 export async function copyObject(
@@ -98,17 +78,14 @@ export async function copyObject(
   destinationKey: string,
   options: CallOptions = {},
 ): Promise<void> {
-  context.keys.assertKeyInLayout(sourceKey);
-  context.keys.assertKeyInLayout(destinationKey);
-  await send(
-    context,
-    sourceKey,
-    new CopyObjectCommand({
-      Bucket: context.config.bucketName,
-      Key: destinationKey,
-      CopySource: `${context.config.bucketName}/${encodeCopySourceKey(sourceKey)}`,
-      MetadataDirective: 'COPY',
-    }),
-    options,
-  );
+  const source = at(context, sourceKey);
+  // URL-encoded with `/` kept: `encodeURI` alone leaves `+`, `?` and `#`, which S3 would read
+  // as a space, a query and a fragment.
+  const sourceKeyEncoded = encodeURI(sourceKey).replace(/[+?#]/g, encodeURIComponent);
+  const command = new CopyObjectCommand({
+    ...at(context, destinationKey),
+    CopySource: `${source.Bucket}/${sourceKeyEncoded}`,
+    MetadataDirective: 'COPY',
+  });
+  await send(context, sourceKey, command, options);
 }

@@ -17,27 +17,17 @@ import type {
   UploadOptions,
 } from './types/storage.ts';
 
-/** The bucket's endpoint, as the client's endpoint rules resolve it, and a signer for it. */
-interface Endpoint {
-  readonly url: URL;
-  readonly signingRegion: string;
-  readonly signer: S3RequestPresigner;
-}
-
 /** One per storage: `getSignedUrl` resolves the endpoint and builds a signer for every URL. */
-const endpoints = new WeakMap<StorageContext, Promise<Endpoint>>();
+const endpoints = new WeakMap<StorageContext, ReturnType<typeof resolveEndpoint>>();
 
-async function resolveEndpoint({ client, config }: StorageContext): Promise<Endpoint> {
+type AuthScheme = { readonly signingRegion?: string; readonly signingName?: string };
+
+/** The bucket's endpoint, as the client's endpoint rules resolve it, and a signer for it. */
+async function resolveEndpoint({ client, config }: StorageContext) {
   const sdk = client.config;
-  const endpoint = await getEndpointFromInstructions(
-    { Bucket: config.bucketName, Key: 'k' },
-    PutObjectCommand,
-    sdk,
-  );
-  const [scheme] = (endpoint.properties?.authSchemes ?? []) as {
-    signingRegion?: string;
-    signingName?: string;
-  }[];
+  const params = { Bucket: config.bucketName, Key: 'k' };
+  const endpoint = await getEndpointFromInstructions(params, PutObjectCommand, sdk);
+  const [scheme] = (endpoint.properties?.authSchemes ?? []) as AuthScheme[];
   const signingRegion = scheme?.signingRegion ?? (await sdk.region());
   const signer = new S3RequestPresigner({
     credentials: sdk.credentials,
@@ -78,7 +68,7 @@ async function presign(
     expiresIn,
     signableHeaders: new Set(Object.keys(headers)),
     signingRegion,
-    ...(signingDate ? { signingDate } : {}),
+    ...(signingDate && { signingDate }),
   });
   return formatUrl(signed);
 }
@@ -88,7 +78,11 @@ function assertExpiry(expiresInSeconds = DEFAULT_PRESIGN_EXPIRES_IN_SECONDS): nu
   return assertInRange('expiresInSeconds', expiresInSeconds, { max: 604_800, why: '7 days' });
 }
 
-function assertUploadSize(context: StorageContext, name: string, value: number): number {
+function assertUploadSize(
+  context: StorageContext,
+  name: string,
+  value = context.config.maxUploadSizeBytes,
+): number {
   return assertInRange(name, value, {
     max: context.config.maxUploadSizeBytes,
     unit: 'bytes',
@@ -146,11 +140,7 @@ export async function presignUploadPost(
   options: PresignedPostOptions = {},
 ): Promise<PresignedPost> {
   const { key, expiresIn } = checkUpload(context, userId, contentType, options);
-  const maxSizeBytes = assertUploadSize(
-    context,
-    'maxSizeBytes',
-    options.maxSizeBytes ?? context.config.maxUploadSizeBytes,
-  );
+  const maxSizeBytes = assertUploadSize(context, 'maxSizeBytes', options.maxSizeBytes);
   const expiresAt = new Date(Date.now() + expiresIn * 1000);
   const { url, fields } = await createPresignedPost(context.client, {
     Bucket: context.config.bucketName,

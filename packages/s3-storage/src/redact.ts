@@ -5,27 +5,13 @@ export const REDACTED = 'REDACTED';
  * Query parameters that carry a credential: SigV4 and SigV2 presigning, session tokens, and the
  * usual names of tokens, keys and passwords. Matched without regard to case.
  */
-export const CREDENTIAL_QUERY_PARAMETERS: readonly string[] = [
-  'X-Amz-Signature',
-  'X-Amz-Credential',
-  'X-Amz-Security-Token',
-  'X-Goog-Signature',
-  'X-Goog-Credential',
-  'Signature',
-  'AWSAccessKeyId',
-  'sig',
-  'token',
-  'access_token',
-  'id_token',
-  'refresh_token',
-  'client_secret',
-  'secret',
-  'password',
-  'passwd',
-  'pwd',
-  'api_key',
-  'apikey',
-];
+const CREDENTIAL_QUERY_PARAMETERS = `
+  X-Amz-Signature X-Amz-Credential X-Amz-Security-Token X-Goog-Signature X-Goog-Credential
+  Signature AWSAccessKeyId sig token access_token id_token refresh_token client_secret secret
+  password passwd pwd api_key apikey
+`
+  .trim()
+  .split(/\s+/);
 
 // Where an authority ends for every URL parser (and a quote or bracket, for URLs in prose or
 // JSON): a user name or password can hold none of these unless percent-encoded.
@@ -59,13 +45,10 @@ const CREDENTIAL_QUERY = new RegExp(
 
 /**
  * `text` with the secrets of every URL in it removed: the userinfo (`user:password@`) is
- * stripped, and the value of each credential-like query parameter (`X-Amz-Signature`,
- * `X-Amz-Credential`, `X-Amz-Security-Token`, `token`, `password`...) becomes `REDACTED`. It
- * works on text, not on parsed URLs, so URLs that no parser takes (a space in the host, a bad
- * port, an unknown scheme, no scheme at all: `user:pass@host:4569`) lose their secrets too, and
- * so does a message or a log line that holds several. A character that ends an authority (`/`,
- * `?`, `#`, `\`, a space, a quote) cannot be part of a password unless percent-encoded, as for
- * every URL parser: what follows it is not read as a password, and stays.
+ * stripped, and the value of each credential-like query parameter (`X-Amz-Signature`, `token`,
+ * `password`...) becomes `REDACTED`. It works on text, not on parsed URLs, so URLs that no parser
+ * takes (a space in the host, a bad port, no scheme: `user:pass@host:4569`) lose their secrets
+ * too, and so does a message or a log line that holds several.
  */
 export function redactUrl(text: string): string {
   return text

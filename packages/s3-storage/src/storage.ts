@@ -133,13 +133,11 @@ export class S3Storage {
   }
 
   /**
-   * Reads an object into one buffer sized from its Content-Length and returns it as base64. S3
-   * is asked for the object's checksum, which the SDK checks the body against, and the body
-   * must be exactly as long as declared; a body that fails is read again within the
-   * S3_MAX_ATTEMPTS of the call.
-   * @throws ForeignBucketError when `bucketName` is not this environment's bucket;
-   *   ObjectTooLargeError over the limit; ObjectNotFoundError when absent; S3IntegrityError
-   *   when no attempt brought the object intact.
+   * An object as base64, read into one buffer sized from its Content-Length, which the body must
+   * fill exactly, and checked against its checksum; a body that fails is read again within the
+   * call's S3_MAX_ATTEMPTS.
+   * @throws ForeignBucketError for another bucket than this environment's; ObjectTooLargeError
+   *   over the limit; ObjectNotFoundError when absent; S3IntegrityError when no read was intact.
    */
   public getObjectAsBase64(...args: Args<typeof readObjectAsBase64>) {
     return readObjectAsBase64(this.context, ...args);
@@ -156,9 +154,8 @@ export class S3Storage {
   }
 
   /**
-   * The object at `key`, found by listing the key itself, or `undefined` when there is none:
-   * under a prefix-conditioned `s3:ListBucket` grant S3 answers a HEAD of a missing key with
-   * 403, which would make "absent" look like "denied".
+   * The object at `key`, or `undefined`. Found by listing the key, as a prefix-conditioned
+   * `s3:ListBucket` grant allows: S3 answers a HEAD of a missing key there with 403.
    */
   public findObject(...args: Args<typeof findObject>) {
     return findObject(this.context, ...args);
@@ -196,15 +193,13 @@ export class S3Storage {
   }
 
   /**
-   * Deletes every object of one user under every prefix (subject image, avatar, generated
-   * illustrations of each kind) of this bucket. Idempotent: a second run deletes 0.
-   * With `allVersions`, every version and delete marker of their keys goes too. A replica,
-   * a CDN's cache and uploads in flight are not covered: an account deletion is final only
-   * once the API's deletion sweep has run.
+   * Deletes every object of one user in every user area of this bucket (subject image, avatar,
+   * generated illustrations), with `allVersions` every version and delete marker too. Idempotent.
+   * A replica, a CDN's cache and uploads in flight are not covered: an account deletion is final
+   * only once the API's deletion sweep has run.
    * @returns how many of the user's keys were deleted, per area.
-   * @throws DeletionIncompleteError naming what is left when S3 refused to delete some of it
-   *   (every DeleteObjects result is checked); the other keys are deleted, and a rerun deletes
-   *   only what is left.
+   * @throws DeletionIncompleteError naming what S3 refused to delete; the rest is deleted, and a
+   *   rerun deletes only what is left.
    */
   public deleteUserData(userId: string, options: DeleteUserDataOptions = {}) {
     return deleteUserData(this.context, userId, options);

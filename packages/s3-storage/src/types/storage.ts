@@ -86,7 +86,7 @@ export interface PresignedDownloadOptions extends CallOptions {
   readonly expiresInSeconds?: number;
   /** `Content-Disposition` S3 answers with, e.g. `attachment; filename="me.png"`. @default - the stored one */
   readonly responseContentDisposition?: string;
-  /** HEAD the key first and throw ObjectNotFoundError when absent. @default false */
+  /** Look the key up first and throw ObjectNotFoundError when absent. @default false */
   readonly checkExists?: boolean;
   /** Signing time, for reproducible URLs in tests. @default - now */
   readonly signingDate?: Date;
