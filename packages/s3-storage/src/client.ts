@@ -3,16 +3,12 @@ import { S3Storage } from './storage.ts';
 
 /** The process-wide storage: reads the environment on its first call, and again after reset. */
 class EnvironmentS3Storage extends S3Storage {
-  public constructor() {
-    super(ON_FIRST_USE);
-  }
-
   public reset(): void {
     this.forget();
   }
 }
 
-const instance = new EnvironmentS3Storage();
+const instance = new EnvironmentS3Storage(ON_FIRST_USE);
 
 /**
  * The singleton of the spec: `s3Client.getBucketName()`, `s3Client.generatePresignedUploadUrl(...)`.
