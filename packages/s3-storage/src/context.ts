@@ -3,13 +3,7 @@ import type { SmithyResolvedConfiguration } from '@smithy/core/client';
 import type { Command, HttpHandlerOptions } from '@smithy/types';
 import { DEFAULT_ALLOWED_CONTENT_TYPES, MAX_READ_SIZE_LIMIT_BYTES } from './constants.ts';
 import { callDeadlineMs, retryStrategyFor, withDeadline } from './deadline.ts';
-import {
-  completeConfig,
-  getAwsClientConfig,
-  loadConfigFromEnv,
-  validateBucketName,
-  validateRegion,
-} from './env.ts';
+import { completeConfig, getAwsClientConfig, loadConfigFromEnv } from './env.ts';
 import { InvalidArgumentError } from './errors.ts';
 import { KeyLayout } from './key-layout.ts';
 import { translateS3Error } from './translate-error.ts';
@@ -69,12 +63,10 @@ export function assertReadSize(name: string, value: number): number {
 /** Validates the options (or reads the environment) and builds the SDK client. */
 export function createStorageContext(options: S3StorageOptions): StorageContext {
   const config = options.config ? completeConfig(options.config) : loadConfigFromEnv();
-  validateBucketName(config.bucketName);
-  validateRegion(config.region);
   const client =
     options.client ??
     new S3Client({
-      ...getAwsClientConfig(config.region, { config, ...(options.warn && { warn: options.warn }) }),
+      ...getAwsClientConfig(config.region, { config, warn: options.warn }),
       retryStrategy: retryStrategyFor(config.maxAttempts),
     });
   const pageSize = options.listPageSize ?? MAX_PAGE_SIZE;

@@ -177,17 +177,23 @@ export function loadConfigFromEnv(env: Environment = process.env): S3StorageConf
   return { bucketName: validateBucketName(bucket), ...loadSettingsFromEnv(env) };
 }
 
-/** A configuration given in code, completed with the package defaults (not the environment's). */
+/**
+ * A configuration given in code, completed with the package defaults (not the environment's).
+ * @throws ConfigurationError for a bad bucket name or region.
+ */
 export function completeConfig(
   config: Partial<S3StorageConfig> & Pick<S3StorageConfig, 'bucketName'>,
 ): S3StorageConfig {
-  return {
+  validateBucketName(config.bucketName);
+  const complete = {
     ...loadSettingsFromEnv({}),
     // Where the code runs is still detected: it decides how credentials are found.
     runtime: detectRuntime(),
     forcePathStyle: config.endpoint !== undefined,
     ...config,
   };
+  validateRegion(complete.region);
+  return complete;
 }
 
 /** Options for {@link getAwsClientConfig} beyond the region. */
