@@ -14,12 +14,13 @@
 //   BENCH_S3_DIR=...                 (where versitygw keeps its data; default: memory, if any)
 //
 // The AWS CLI is `aws` on PATH, or the one AWS_CLI names.
-import { spawn, spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { startLocalS3 } from '@autobio/local-s3';
 import { benchDataDirectory } from '@autobio/local-s3/bench';
 import {
@@ -29,8 +30,8 @@ import {
 } from '@autobio/local-s3/latency-proxy';
 import {
   CopyObjectCommand,
-  ListObjectsV2Command,
   PutObjectCommand,
+  paginateListObjectsV2,
   S3Client,
 } from '@aws-sdk/client-s3';
 import pLimit from 'p-limit';
@@ -49,19 +50,8 @@ const SOURCE = 'bench-source';
 const CLI_BUCKET = 'bench-cli';
 const AWS_BUCKET = 'bench-aws';
 const BIN = fileURLToPath(new URL('../bin/autobio-storage.mjs', import.meta.url));
-
-interface Timed {
-  readonly seconds: number;
-  readonly rate: number;
-  /** Requests the tool sent through the proxy, in all and by method. */
-  readonly requests: number;
-  readonly byMethod: Readonly<Record<string, number>>;
-  readonly connections: number;
-  /** CPU seconds of the tool's processes, where the system tells (Linux). */
-  readonly toolCpuSeconds: number | undefined;
-  /** CPU seconds of this process meanwhile: the proxy's work. */
-  readonly proxyCpuSeconds: number;
-}
+const execFileAsync = promisify(execFile);
+const sourceKey = (i: number) => `photos/user-${i % 50}/${String(i).padStart(5, '0')}.png`;
 
 /**
  * CPU seconds of this process's finished children (Linux's /proc, in its fixed 100 ticks a
@@ -77,27 +67,18 @@ function childrenCpuSeconds(): number | undefined {
   }
 }
 
-function run(
-  command: string,
-  args: readonly string[],
-  env: NodeJS.ProcessEnv,
-): Promise<{ code: number | null; stdout: string; stderr: string; seconds: number }> {
+/** Runs a whole process to its end: its exit code (`null` when it could not run) and output. */
+async function run(command: string, args: readonly string[], env: NodeJS.ProcessEnv) {
   const started = performance.now();
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    child.once('error', reject);
-    child.once('close', (code) =>
-      resolve({ code, stdout, stderr, seconds: (performance.now() - started) / 1000 }),
-    );
-  });
+  const result = await execFileAsync(command, args, { env, maxBuffer: 256 * 1024 ** 2 }).then(
+    ({ stdout, stderr }) => ({ code: 0 as number | null, stdout, stderr }),
+    (error: { code?: unknown; stdout?: string; stderr?: string }) => ({
+      code: typeof error.code === 'number' ? error.code : null,
+      stdout: error.stdout ?? '',
+      stderr: error.stderr || String(error),
+    }),
+  );
+  return { ...result, seconds: (performance.now() - started) / 1000 };
 }
 
 /** The AWS CLI to compare with: the one AWS_CLI names, else `aws` on PATH. */
@@ -111,22 +92,18 @@ function findAwsCli(): { command: string; version: string } | undefined {
 
 async function countObjects(client: S3Client, bucket: string, prefix: string): Promise<number> {
   let count = 0;
-  let token: string | undefined;
-  do {
-    const page = await client.send(
-      new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }),
-    );
+  for await (const page of paginateListObjectsV2({ client }, { Bucket: bucket, Prefix: prefix })) {
     count += page.KeyCount ?? 0;
-    token = page.IsTruncated ? page.NextContinuationToken : undefined;
-  } while (token);
+  }
   return count;
 }
 
-/** Runs `tool` and reports the requests it sent through `proxy` while it ran. */
-async function throughProxy(
-  proxy: LatencyProxy,
-  tool: () => Promise<number>,
-): Promise<Timed & { slowDowns: number }> {
+/**
+ * Runs `tool`, which says how many seconds it took, and reports the requests it sent through
+ * `proxy` meanwhile (in all, by method, and on how many connections), the CPU seconds of the
+ * tool's processes where the system tells (Linux), and those of this process: the proxy's work.
+ */
+async function throughProxy(proxy: LatencyProxy, tool: () => Promise<number>) {
   const before = {
     requests: proxy.requests,
     byMethod: proxy.requestsByMethod,
@@ -158,6 +135,8 @@ async function throughProxy(
     proxyCpuSeconds: (self.user + self.system) / 1e6,
   };
 }
+
+type Timed = Awaited<ReturnType<typeof throughProxy>>;
 
 const describeCpu = (timed: Timed) =>
   `CPU: tool ${
@@ -219,20 +198,18 @@ const throttled =
 
 try {
   const limit = pLimit(32);
+  const times = (count: number, task: (i: number) => Promise<unknown>) =>
+    Promise.all(Array.from({ length: count }, (_, i) => limit(() => task(i))));
   const seeding = performance.now();
-  await Promise.all(
-    Array.from({ length: OBJECTS }, (_, i) =>
-      limit(() =>
-        client.send(
-          new PutObjectCommand({
-            Bucket: SOURCE,
-            Key: `photos/user-${i % 50}/${String(i).padStart(5, '0')}.png`,
-            Body: `small image ${i}`,
-            ContentType: 'image/png',
-            Metadata: { index: String(i) },
-          }),
-        ),
-      ),
+  await times(OBJECTS, (i) =>
+    client.send(
+      new PutObjectCommand({
+        Bucket: SOURCE,
+        Key: sourceKey(i),
+        Body: `small image ${i}`,
+        ContentType: 'image/png',
+        Metadata: { index: String(i) },
+      }),
     ),
   );
   console.log(
@@ -245,17 +222,13 @@ try {
   // neither tool timed should pay for them.
   const warmUpClient = clientAt(proxy.endpoint);
   try {
-    await Promise.all(
-      Array.from({ length: WARM_UP_COPIES }, (_, i) =>
-        limit(() =>
-          warmUpClient.send(
-            new CopyObjectCommand({
-              Bucket: CLI_BUCKET,
-              Key: `warm-up/${i}.png`,
-              CopySource: `${SOURCE}/photos/user-${i % 50}/${String(i).padStart(5, '0')}.png`,
-            }),
-          ),
-        ),
+    await times(WARM_UP_COPIES, (i) =>
+      warmUpClient.send(
+        new CopyObjectCommand({
+          Bucket: CLI_BUCKET,
+          Key: `warm-up/${i}.png`,
+          CopySource: `${SOURCE}/${sourceKey(i)}`,
+        }),
       ),
     );
   } finally {
