@@ -39,10 +39,10 @@ const { version } = createRequire(import.meta.url)('../package.json') as { versi
 /** Parses a whole number option by the shared rule of every package. */
 function wholeNumberOption(min: number, max: number) {
   const schema = wholeNumber(min, max);
+  const problem = `Use a whole number from ${min} to ${max}.`;
   return (value: string): number => {
     const parsed = schema.safeParse(value);
-    if (!parsed.success)
-      throw new InvalidArgumentError(`Use a whole number from ${min} to ${max}.`);
+    if (!parsed.success) throw new InvalidArgumentError(problem);
     return parsed.data;
   };
 }

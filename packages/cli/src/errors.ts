@@ -17,19 +17,17 @@ export function sdkError(error: unknown): SdkError {
  * exits with. Messages name the bad value and the fix.
  */
 export class CliError extends Error {
-  /** A stable, machine-readable name for the failure. */
-  public readonly code: string;
   public readonly exitCode: number;
 
+  /** @param code - a stable, machine-readable name for the failure */
   public constructor(
-    code: string,
+    public readonly code: string,
     message: string,
-    options?: { cause?: unknown; exitCode?: number },
+    options: { cause?: unknown; exitCode?: number } = {},
   ) {
-    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
-    this.code = code;
-    this.exitCode = options?.exitCode ?? EXIT_FAILURE;
+    this.exitCode = options.exitCode ?? EXIT_FAILURE;
   }
 }
 
@@ -102,10 +100,10 @@ export class PartPlanError extends CliError {
  * that is a `destination` refusal too.
  */
 export class PreconditionFailedError extends RequestFailedError {
-  public readonly side: 'source' | 'destination' | 'unknown';
-
-  public constructor(side: 'source' | 'destination' | 'unknown', cause: unknown) {
+  public constructor(
+    public readonly side: 'source' | 'destination' | 'unknown',
+    cause: unknown,
+  ) {
     super(cause);
-    this.side = side;
   }
 }
