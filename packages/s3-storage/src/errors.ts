@@ -48,12 +48,10 @@ export class AccessDeniedError extends S3StorageError {
     public readonly key: string | undefined,
     options?: ErrorOptions,
   ) {
-    super(
-      'AccessDenied',
+    const message =
       `Access Denied for s3://${bucket}/${key ?? ''}. Check that the IAM role (or BACKEND_AWS_KEY) ` +
-        `allows this action on the bucket and key, and that S3_BUCKET_NAME ("${bucket}") is the right bucket.`,
-      options,
-    );
+      `allows this action on the bucket and key, and that S3_BUCKET_NAME ("${bucket}") is the right bucket.`;
+    super('AccessDenied', message, options);
   }
 }
 
@@ -68,12 +66,10 @@ export class RegionMismatchError extends S3StorageError {
     const fix = bucketRegion
       ? `Set S3_CLIENT_REGION=${bucketRegion}.`
       : 'Set S3_CLIENT_REGION to the region the bucket was created in.';
-    super(
-      'RegionMismatch',
+    const message =
       `Bucket "${bucket}" is in region ${bucketRegion ?? '(unknown)'}, but S3_CLIENT_REGION is ` +
-        `${configuredRegion}. ${fix}`,
-      options,
-    );
+      `${configuredRegion}. ${fix}`;
+    super('RegionMismatch', message, options);
   }
 }
 
@@ -93,12 +89,10 @@ export class ObjectNotFoundError extends S3StorageError {
 export class BucketNotFoundError extends S3StorageError {
   public readonly bucket: string;
   public constructor(bucket: string, options?: ErrorOptions) {
-    super(
-      'NoSuchBucket',
+    const message =
       `Bucket "${bucket}" does not exist. Check S3_BUCKET_NAME, or deploy the environment's ` +
-        'stack (pnpm cdk deploy) to create it.',
-      options,
-    );
+      'stack (pnpm cdk deploy) to create it.';
+    super('NoSuchBucket', message, options);
     this.bucket = bucket;
   }
 }
@@ -110,11 +104,10 @@ export class ObjectTooLargeError extends S3StorageError {
     public readonly sizeBytes: number,
     public readonly maxSizeBytes: number,
   ) {
-    super(
-      'ObjectTooLarge',
+    const message =
       `Object "${key}" is ${sizeBytes} bytes, over the ${maxSizeBytes}-byte limit. Raise ` +
-        'maxReadSizeBytes (S3_MAX_READ_SIZE_BYTES) or stream the object instead.',
-    );
+      'maxReadSizeBytes (S3_MAX_READ_SIZE_BYTES) or stream the object instead.';
+    super('ObjectTooLarge', message);
   }
 }
 
@@ -125,11 +118,10 @@ export class ForeignBucketError extends S3StorageError {
     public readonly expectedBucket: string,
     detail: string,
   ) {
-    super(
-      'ForeignBucket',
+    const message =
       `S3 URI "${uri}" ${detail}. Configure the external service (illustration-gen) with ` +
-        `S3_BUCKET_NAME=${expectedBucket} and the same S3_CLIENT_REGION.`,
-    );
+      `S3_BUCKET_NAME=${expectedBucket} and the same S3_CLIENT_REGION.`;
+    super('ForeignBucket', message);
   }
 }
 
@@ -173,13 +165,11 @@ export class S3ThrottledError extends S3TransientError {
   public readonly retryAfterSeconds: number;
 
   public constructor(failure: RequestFailure & { readonly retryAfterSeconds: number }) {
-    super(
-      'Throttled',
+    const message =
       `S3 is throttling requests for ${where(failure)}: it asked to slow down ${tries(failure.attempts)}. ` +
-        `Retry after ${failure.retryAfterSeconds} s; if it keeps happening, lower the request rate on ` +
-        'that prefix (S3 scales up per prefix over minutes) or raise S3_MAX_ATTEMPTS.',
-      failure,
-    );
+      `Retry after ${failure.retryAfterSeconds} s; if it keeps happening, lower the request rate on ` +
+      'that prefix (S3 scales up per prefix over minutes) or raise S3_MAX_ATTEMPTS.';
+    super('Throttled', message, failure);
     this.retryAfterSeconds = failure.retryAfterSeconds;
   }
 }
@@ -195,13 +185,11 @@ export class S3UnavailableError extends S3TransientError {
       readonly httpStatusCode: number;
     },
   ) {
-    super(
-      'Unavailable',
+    const message =
       `S3 answered HTTP ${failure.httpStatusCode} for ${where(failure)} ${tries(failure.attempts)}. ` +
-        `Retry after ${failure.retryAfterSeconds} s; if it lasts, check the AWS Health Dashboard for S3 ` +
-        "in the bucket's region (or the log of the server at S3_ENDPOINT).",
-      failure,
-    );
+      `Retry after ${failure.retryAfterSeconds} s; if it lasts, check the AWS Health Dashboard for S3 ` +
+      "in the bucket's region (or the log of the server at S3_ENDPOINT).";
+    super('Unavailable', message, failure);
     this.retryAfterSeconds = failure.retryAfterSeconds;
     this.httpStatusCode = failure.httpStatusCode;
   }
@@ -213,12 +201,10 @@ type DetailedFailure = RequestFailure & { readonly detail: string };
 /** The connection failed: refused, reset, cut mid-body, or an answer no HTTP parser takes. */
 export class S3NetworkError extends S3TransientError {
   public constructor(failure: DetailedFailure) {
-    super(
-      'Network',
+    const message =
       `The connection to S3 failed for ${where(failure)} ${tries(failure.attempts)}: ${failure.detail}. ` +
-        'Check the network path to S3, S3_ENDPOINT and any proxy in the way; retry later.',
-      failure,
-    );
+      'Check the network path to S3, S3_ENDPOINT and any proxy in the way; retry later.';
+    super('Network', message, failure);
   }
 }
 
@@ -229,26 +215,22 @@ export class S3NetworkError extends S3TransientError {
  */
 export class S3TimeoutError extends S3TransientError {
   public constructor(failure: DetailedFailure) {
-    super(
-      'Timeout',
+    const message =
       `S3 did not answer in time for ${where(failure)}: ${failure.detail} (${tries(failure.attempts)}). ` +
-        "Check S3's health and the network to it; S3_REQUEST_TIMEOUT_MS, S3_CONNECTION_TIMEOUT_MS " +
-        'and S3_MAX_ATTEMPTS set the limits.',
-      failure,
-    );
+      "Check S3's health and the network to it; S3_REQUEST_TIMEOUT_MS, S3_CONNECTION_TIMEOUT_MS " +
+      'and S3_MAX_ATTEMPTS set the limits.';
+    super('Timeout', message, failure);
   }
 }
 
 /** S3's answer was not intact: a body that fails its checksum or length, or unreadable XML. */
 export class S3IntegrityError extends S3TransientError {
   public constructor(failure: DetailedFailure) {
-    super(
-      'Integrity',
+    const message =
       `S3's answer for ${where(failure)} was not intact ${tries(failure.attempts)}: ${failure.detail}. ` +
-        'Check anything between this process and S3 that may change answers (a proxy, S3_ENDPOINT); ' +
-        'if every read of this object fails so, upload it again.',
-      failure,
-    );
+      'Check anything between this process and S3 that may change answers (a proxy, S3_ENDPOINT); ' +
+      'if every read of this object fails so, upload it again.';
+    super('Integrity', message, failure);
   }
 }
 
@@ -267,12 +249,10 @@ export class S3RequestError extends S3StorageError {
     },
   ) {
     const status = failure.httpStatusCode === undefined ? '' : ` (HTTP ${failure.httpStatusCode})`;
-    super(
-      'RequestFailed',
+    const message =
       `S3 refused the request for ${where(failure)}: ${failure.s3Code}${status}: ${failure.detail}. ` +
-        'Look the code up in the S3 error reference; the SDK error is the cause.',
-      { cause: failure.cause },
-    );
+      'Look the code up in the S3 error reference; the SDK error is the cause.';
+    super('RequestFailed', message, { cause: failure.cause });
     this.bucket = failure.bucket;
     this.key = failure.key;
     this.s3Code = failure.s3Code;
@@ -291,11 +271,9 @@ export class DeletionIncompleteError extends S3StorageError {
   ) {
     const shown = remainingKeys.slice(0, 5).join(', ');
     const more = remainingKeys.length > 5 ? ` and ${remainingKeys.length - 5} more` : '';
-    super(
-      'DeletionIncomplete',
+    const message =
       `${remainingKeys.length} object(s) of the user are still in bucket "${bucket}": ${shown}${more}. ` +
-        `${reason}. Fix that and run the deletion again: it deletes only what is left.`,
-      options,
-    );
+      `${reason}. Fix that and run the deletion again: it deletes only what is left.`;
+    super('DeletionIncomplete', message, options);
   }
 }
