@@ -42,10 +42,8 @@ export function assertInRange(
   if (!Number.isSafeInteger(value) || value < 1 || value > max) {
     const range = `${unit ? ` of ${unit}` : ''} from 1 to ${max}${why ? ` (${why})` : ''}`;
     const advice = fix ? ` ${fix}` : '';
-    throw new InvalidArgumentError(
-      name,
-      `${name} must be a whole number${range}, got ${String(value)}.${advice}`,
-    );
+    const message = `${name} must be a whole number${range}, got ${String(value)}.${advice}`;
+    throw new InvalidArgumentError(name, message);
   }
   return value;
 }

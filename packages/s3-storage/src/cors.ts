@@ -18,11 +18,10 @@ export function browserCorsRules(allowedOrigins: readonly string[]): BucketCorsR
   if (allowedOrigins.length === 0) return [];
   for (const origin of allowedOrigins) {
     if (origin !== '*' && !/^https?:\/\/[^/\s]+$/.test(origin)) {
-      throw new InvalidArgumentError(
-        'allowedOrigins',
+      const message =
         `CORS origin ${JSON.stringify(origin)} is not an origin: use scheme://host[:port] with no path, ` +
-          'for example https://app.example.com or http://localhost:5173.',
-      );
+        'for example https://app.example.com or http://localhost:5173.';
+      throw new InvalidArgumentError('allowedOrigins', message);
     }
   }
   return [

@@ -51,18 +51,16 @@ const REGION = /^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/;
 export function validateBucketName(name: string, variable = 'S3_BUCKET_NAME'): string {
   const reserved = RESERVED_AFFIX.exec(name)?.[0];
   if (reserved) {
-    throw new ConfigurationError(
-      variable,
+    const message =
       `"${name}" uses "${reserved}", which S3 reserves for its own names. Choose a name without it ` +
-        '(for example auto-bio-illustrations).',
-    );
+      '(for example auto-bio-illustrations).';
+    throw new ConfigurationError(variable, message);
   }
   if (!BUCKET_NAME.test(name) || name.includes('..') || IP_ADDRESS.test(name)) {
-    throw new ConfigurationError(
-      variable,
+    const message =
       `"${name}" is not a valid S3 bucket name. Use 3-63 lowercase letters, digits, dots and ` +
-        'hyphens, starting and ending with a letter or digit (for example auto-bio-illustrations).',
-    );
+      'hyphens, starting and ending with a letter or digit (for example auto-bio-illustrations).';
+    throw new ConfigurationError(variable, message);
   }
   return name;
 }
@@ -70,10 +68,9 @@ export function validateBucketName(name: string, variable = 'S3_BUCKET_NAME'): s
 /** Checks the shape of an AWS region name. @throws ConfigurationError naming the variable. */
 export function validateRegion(region: string, variable = 'S3_CLIENT_REGION'): string {
   if (!REGION.test(region)) {
-    throw new ConfigurationError(
-      variable,
-      `"${region}" is not an AWS region name. Use one such as ${DEFAULT_REGION} or eu-west-1.`,
-    );
+    const message =
+      `"${region}" is not an AWS region name. ` + `Use one such as ${DEFAULT_REGION} or eu-west-1.`;
+    throw new ConfigurationError(variable, message);
   }
   return region;
 }
@@ -113,16 +110,15 @@ function readCredentials(env: Environment): StaticCredentials | undefined {
   if (accessKeyId === undefined && secretAccessKey === undefined) return undefined;
   if (accessKeyId === undefined || secretAccessKey === undefined) {
     const missing = accessKeyId === undefined ? 'BACKEND_AWS_KEY' : 'BACKEND_AWS_SECRET';
-    throw new ConfigurationError(
-      missing,
+    const message =
       'is not set, but its partner is. Set both BACKEND_AWS_KEY and BACKEND_AWS_SECRET, or neither ' +
-        'to use the default credential chain (AWS_PROFILE, SSO, instance role).',
-    );
+      'to use the default credential chain (AWS_PROFILE, SSO, instance role).';
+    throw new ConfigurationError(missing, message);
   }
   return { accessKeyId, secretAccessKey };
 }
 
-/** The part of the configuration that shapes the SDK client: no bucket, region, prefixes or limits. */
+/** What of the configuration shapes the SDK client: no bucket, region, prefixes or limits. */
 export type ClientSettings = Omit<
   S3StorageConfig,
   'bucketName' | 'region' | 'prefixes' | 'maxReadSizeBytes' | 'maxUploadSizeBytes'

@@ -58,11 +58,10 @@ export async function listGeneratedIllustrations(
       parsed.kind !== kind ||
       encodeCursor(after) !== options.cursor
     ) {
-      throw new InvalidArgumentError(
-        'cursor',
+      const message =
         `cursor ${JSON.stringify(options.cursor)} is not a cursor of this listing: pass back the ` +
-          'nextCursor of the previous page, or leave it out for the first page.',
-      );
+        'nextCursor of the previous page, or leave it out for the first page.';
+      throw new InvalidArgumentError('cursor', message);
     }
   }
   const all: GeneratedIllustration[] = [];

@@ -98,19 +98,16 @@ function checkUpload(
   { target = 'subject', expiresInSeconds }: UploadOptions,
 ): { key: string; expiresIn: number } {
   if (target !== 'subject' && target !== 'avatar') {
-    throw new InvalidArgumentError(
-      'target',
-      `target must be "subject" or "avatar", got ${JSON.stringify(target)}.`,
-    );
+    const message = `target must be "subject" or "avatar", got ${JSON.stringify(target)}.`;
+    throw new InvalidArgumentError('target', message);
   }
   const key =
     target === 'subject' ? context.keys.subjectKey(userId) : context.keys.avatarKey(userId);
   if (!context.allowedContentTypes.has(contentType)) {
-    throw new InvalidArgumentError(
-      'contentType',
+    const message =
       `Content type ${JSON.stringify(contentType)} is not accepted: use one of ` +
-        `${[...context.allowedContentTypes].join(', ')}.`,
-    );
+      `${[...context.allowedContentTypes].join(', ')}.`;
+    throw new InvalidArgumentError('contentType', message);
   }
   return { key, expiresIn: assertExpiry(expiresInSeconds) };
 }

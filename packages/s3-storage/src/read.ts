@@ -104,12 +104,10 @@ export async function readObjectAsBase64(
   options: ReadObjectOptions = {},
 ): Promise<string> {
   const { config } = context;
-  if (bucketName !== config.bucketName) {
-    throw new ForeignBucketError(
-      `s3://${bucketName}/${key}`,
-      config.bucketName,
-      `is in bucket "${bucketName}", not this environment's bucket "${config.bucketName}"`,
-    );
+  const own = config.bucketName;
+  if (bucketName !== own) {
+    const detail = `is in bucket "${bucketName}", not this environment's bucket "${own}"`;
+    throw new ForeignBucketError(`s3://${bucketName}/${key}`, own, detail);
   }
   context.keys.assertKeyInLayout(key);
   const { maxSizeBytes = config.maxReadSizeBytes } = options;

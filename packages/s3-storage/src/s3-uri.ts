@@ -9,11 +9,8 @@ import type { S3Uri } from './types/storage.ts';
 export function parseS3Uri(uri: string, expectedBucket = '(this bucket)'): S3Uri {
   const match = /^s3:\/\/([^/]+)\/(.+)$/.exec(typeof uri === 'string' ? uri : '');
   if (!match) {
-    throw new ForeignBucketError(
-      String(uri),
-      expectedBucket,
-      'is not an S3 URI of the form s3://bucket/key',
-    );
+    const detail = 'is not an S3 URI of the form s3://bucket/key';
+    throw new ForeignBucketError(String(uri), expectedBucket, detail);
   }
   return { bucket: match[1]!, key: match[2]! };
 }
@@ -26,26 +23,19 @@ export function toS3Uri(context: StorageContext, key: string): string {
 export function assertOwnS3Uri(
   context: StorageContext,
   uri: string,
-  options: { expectedPrefix?: string } = {},
+  { expectedPrefix }: { expectedPrefix?: string } = {},
 ): string {
   const { bucketName } = context.config;
-  const parsed = parseS3Uri(uri, bucketName);
-  if (parsed.bucket !== bucketName) {
-    throw new ForeignBucketError(
-      uri,
-      bucketName,
-      `is in bucket "${parsed.bucket}", not this environment's bucket "${bucketName}"`,
-    );
+  const foreign = (detail: string) => new ForeignBucketError(uri, bucketName, detail);
+  const { bucket, key } = parseS3Uri(uri, bucketName);
+  if (bucket !== bucketName) {
+    throw foreign(`is in bucket "${bucket}", not this environment's bucket "${bucketName}"`);
   }
-  if (context.keys.areaOf(parsed.key) === undefined) {
-    throw new ForeignBucketError(uri, bucketName, "points outside the bucket's key layout");
+  if (context.keys.areaOf(key) === undefined) {
+    throw foreign("points outside the bucket's key layout");
   }
-  if (options.expectedPrefix !== undefined && !parsed.key.startsWith(options.expectedPrefix)) {
-    throw new ForeignBucketError(
-      uri,
-      bucketName,
-      `is not under the expected prefix "${options.expectedPrefix}"`,
-    );
+  if (expectedPrefix !== undefined && !key.startsWith(expectedPrefix)) {
+    throw foreign(`is not under the expected prefix "${expectedPrefix}"`);
   }
-  return parsed.key;
+  return key;
 }
