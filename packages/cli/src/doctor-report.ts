@@ -1,21 +1,13 @@
-import type { CheckStatus, DoctorReport } from './types/doctor.ts';
-
-const LABELS: Record<CheckStatus, string> = {
-  pass: 'PASS',
-  fail: 'FAIL',
-  warn: 'WARN',
-  skip: 'SKIP',
-};
+import type { DoctorReport } from './types/doctor.ts';
 
 /** The report as people read it: one line per check, the fix under each failure or warning. */
 export function formatDoctorReport(report: DoctorReport): string {
   const width = Math.max(...report.checks.map((check) => check.title.length));
   const lines: string[] = [];
   for (const check of report.checks) {
-    lines.push(`${LABELS[check.status]}  ${check.title.padEnd(width)}  ${check.detail}`);
-    if (check.fix && (check.status === 'fail' || check.status === 'warn')) {
-      lines.push(`${' '.repeat(6 + width)}  fix: ${check.fix}`);
-    }
+    lines.push(`${check.status.toUpperCase()}  ${check.title.padEnd(width)}  ${check.detail}`);
+    // Only failures and warnings carry a fix.
+    if (check.fix) lines.push(`${' '.repeat(6 + width)}  fix: ${check.fix}`);
   }
   const { pass, fail, warn, skip } = report.summary;
   const counts = `${pass} passed, ${fail} failed, ${warn} warned, ${skip} skipped`;
