@@ -1,10 +1,19 @@
-import { assertKeySegment, ConfigurationError, type Environment } from '@autobio/s3-storage';
+import {
+  assertKeySegment,
+  ConfigurationError,
+  type Environment,
+  type S3StorageConfig,
+  validateBucketName,
+  validateRegion,
+} from '@autobio/s3-storage';
 import { redactUrl } from '@autobio/s3-storage/redact';
 import { readHttpUrl, readOptional, readWholeNumber } from '@autobio/s3-storage/settings';
 import {
   DEFAULT_ILLUSTRATION_GEN_TIMEOUT_MS,
+  DELETION_SWEEP_DELAY_MS,
   MAX_ILLUSTRATION_GEN_TIMEOUT_MS,
 } from './constants.ts';
+import type { DeletionSettings } from './types/deletion.ts';
 import type { IllustrationGenConfig, IllustrationGenMode } from './types/illustration-gen.ts';
 
 const MODES: readonly IllustrationGenMode[] = ['stub', 'service'];
@@ -161,5 +170,73 @@ export function loadCdnConfig(env: Environment = process.env): CdnConfig | undef
     domainName: (values.CDN_DOMAIN_NAME as string).toLowerCase(),
     keyPairId: values.CDN_KEY_PAIR_ID as string,
     privateKeySecretId: values.CDN_PRIVATE_KEY_SECRET_ID as string,
+  };
+}
+
+const DISTRIBUTION_ID = /^[A-Z0-9]{1,128}$/;
+
+function readReplica(
+  env: Environment,
+  primary: Pick<S3StorageConfig, 'bucketName' | 'region'>,
+): DeletionSettings['replica'] {
+  const bucketName = readOptional(env, 'S3_REPLICA_BUCKET_NAME');
+  const region = readOptional(env, 'S3_REPLICA_REGION');
+  if (bucketName === undefined) {
+    if (region === undefined) return undefined;
+    throw new ConfigurationError(
+      'S3_REPLICA_REGION',
+      `is set to "${region}", but S3_REPLICA_BUCKET_NAME is not. Set the replica bucket too, ` +
+        'or unset S3_REPLICA_REGION when there is no replica.',
+    );
+  }
+  validateBucketName(bucketName, 'S3_REPLICA_BUCKET_NAME');
+  if (bucketName === primary.bucketName) {
+    throw new ConfigurationError(
+      'S3_REPLICA_BUCKET_NAME',
+      `is "${bucketName}", the bucket S3_BUCKET_NAME names. Set it to the replica bucket, or ` +
+        'unset it when there is no replica.',
+    );
+  }
+  return {
+    bucketName,
+    region: region === undefined ? primary.region : validateRegion(region, 'S3_REPLICA_REGION'),
+  };
+}
+
+/**
+ * Reads where account deletion deletes besides the primary bucket (a replica bucket, a CDN's
+ * cache) and how long after `DELETE /me/data` its sweep runs.
+ * @throws ConfigurationError naming the bad variable and the fix.
+ */
+export function loadDeletionSettings(
+  primary: Pick<S3StorageConfig, 'bucketName' | 'region' | 'runtime'>,
+  env: Environment = process.env,
+): DeletionSettings {
+  const replica = readReplica(env, primary);
+  const cdnDistributionId = readOptional(env, 'CDN_DISTRIBUTION_ID');
+  if (cdnDistributionId !== undefined && !DISTRIBUTION_ID.test(cdnDistributionId)) {
+    throw new ConfigurationError(
+      'CDN_DISTRIBUTION_ID',
+      `must be a CloudFront distribution id (capital letters and digits), got "${cdnDistributionId}". ` +
+        'Use one such as E2QWRUHAPOMQZL.',
+    );
+  }
+  const fullDelaySeconds = DELETION_SWEEP_DELAY_MS / 1000;
+  const delaySeconds = readWholeNumber(env, 'DELETION_SWEEP_DELAY_SECONDS', fullDelaySeconds, {
+    min: 0,
+    max: fullDelaySeconds,
+    hint: 'It may only shorten the delay, for pnpm dev.',
+  });
+  // A shorter delay lets an upload URL issued before the deletion outlive its sweep: never in AWS.
+  const ignored =
+    primary.runtime === 'lambda' && delaySeconds !== fullDelaySeconds
+      ? `DELETION_SWEEP_DELAY_SECONDS=${delaySeconds} is ignored in Lambda: the sweep runs ` +
+        `${fullDelaySeconds} s after a deletion. Remove it from the function's environment.`
+      : undefined;
+  return {
+    ...(replica ? { replica } : {}),
+    ...(cdnDistributionId ? { cdnDistributionId } : {}),
+    sweepDelayMs: ignored ? DELETION_SWEEP_DELAY_MS : delaySeconds * 1000,
+    ...(ignored ? { ignored } : {}),
   };
 }

@@ -12,18 +12,25 @@ export class HttpError extends Error {
   public readonly statusCode: number;
   public readonly code: string;
   public readonly details: readonly ErrorDetail[] | undefined;
+  /** Headers the answer carries, such as `retry-after` (seconds). */
+  public readonly headers: Readonly<Record<string, string>> | undefined;
 
   public constructor(
     statusCode: number,
     code: string,
     message: string,
-    options: { cause?: unknown; details?: readonly ErrorDetail[] } = {},
+    options: {
+      cause?: unknown;
+      details?: readonly ErrorDetail[];
+      headers?: Readonly<Record<string, string>>;
+    } = {},
   ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     this.statusCode = statusCode;
     this.code = code;
     this.details = options.details;
+    this.headers = options.headers;
   }
 }
 
@@ -53,5 +60,26 @@ export class IllustrationGenError extends Error {
     this.name = new.target.name;
     this.failure = failure;
     this.serviceStatusCode = options.serviceStatusCode;
+  }
+}
+
+/**
+ * The deletion sweep could not make some deletions final. The others were swept; these users'
+ * markers stay, so the next run tries again. Thrown after the whole run, so that the scheduler
+ * counts the run as failed (its retries and alarms).
+ */
+export class DeletionSweepError extends Error {
+  /** The users whose sweep failed, in the order tried. */
+  public readonly failedUserIds: readonly string[];
+
+  public constructor(failedUserIds: readonly string[], errors: readonly unknown[]) {
+    super(
+      `The deletion sweep failed for ${failedUserIds.length} of the accounts due: ` +
+        `${failedUserIds.join(', ')}. Their markers stay and the next run tries again; each ` +
+        'failure is logged with its cause (fix it, such as a missing grant, for the next run to pass).',
+      { cause: new AggregateError(errors, 'The failures of the deletion sweep') },
+    );
+    this.name = new.target.name;
+    this.failedUserIds = failedUserIds;
   }
 }

@@ -1,7 +1,7 @@
 export * from './constants.ts';
-export { loadIllustrationGenConfig } from './env.ts';
+export { loadDeletionSettings, loadIllustrationGenConfig } from './env.ts';
 export * from './errors.ts';
-export { getRoute, ROUTES } from './routes.ts';
+export { getRoute, getTask, ROUTES, TASKS } from './routes.ts';
 export {
   type GenerateRequest,
   generateRequestSchema,
@@ -12,5 +12,6 @@ export {
   uploadRequestSchema,
 } from './schemas.ts';
 export type * from './types/api.ts';
+export type * from './types/deletion.ts';
 export type * from './types/illustration-gen.ts';
 export type * from './types/routes.ts';

@@ -89,16 +89,25 @@ const generateIllustrationResponseSchema = z.strictObject({
 });
 
 const deletedCount = z.number().int().nonnegative();
+const deletedCountsSchema = z.strictObject({
+  subjects: deletedCount,
+  avatars: deletedCount,
+  ...Object.fromEntries(GENERATED_KINDS.map((kind) => [`generated/${kind}`, deletedCount])),
+} as Record<
+  'subjects' | 'avatars' | `generated/${(typeof GENERATED_KINDS)[number]}`,
+  typeof deletedCount
+>);
 const deleteMyDataResponseSchema = z.strictObject({
-  deleted: z.strictObject({
-    subjects: deletedCount,
-    avatars: deletedCount,
-    ...Object.fromEntries(GENERATED_KINDS.map((kind) => [`generated/${kind}`, deletedCount])),
-  } as Record<
-    'subjects' | 'avatars' | `generated/${(typeof GENERATED_KINDS)[number]}`,
-    typeof deletedCount
-  >),
+  deleted: deletedCountsSchema.meta({ description: 'Keys deleted from the bucket, per area.' }),
   total: deletedCount,
+  replicaDeleted: deletedCountsSchema
+    .optional()
+    .meta({ description: 'Keys deleted from the replica bucket, when there is one.' }),
+  status: z.literal('pending'),
+  sweepAfter: isoTime.meta({
+    description:
+      'When the sweep may make the deletion final; until it has, writes answer 409 DeletionPending.',
+  }),
 });
 
 type DeepReadonly<T> = T extends readonly (infer U)[]
@@ -170,6 +179,9 @@ const BODY_ERRORS = {
   415: 'UnsupportedMediaType: the body is not sent as application/json.',
 } as const;
 
+const DELETION_PENDING =
+  'DeletionPending: your account deletion is not final yet; try again after its sweep (Retry-After).';
+
 /** Each route's schemas; a route added to the table without one here fails to compile. */
 const CONTRACTS: Record<RouteName, RouteContract> = {
   'create-subject-upload': {
@@ -178,7 +190,11 @@ const CONTRACTS: Record<RouteName, RouteContract> = {
       description: 'contentLengthBytes is required with method "PUT" (the default).',
     },
     success: { status: 200, schema: 'CreateUploadResponse' },
-    errors: { ...BODY_ERRORS, 413: 'RequestTooLarge, or UploadTooLarge: over the upload limit.' },
+    errors: {
+      ...BODY_ERRORS,
+      409: DELETION_PENDING,
+      413: 'RequestTooLarge, or UploadTooLarge: over the upload limit.',
+    },
   },
   'create-avatar-upload': {
     body: {
@@ -186,7 +202,11 @@ const CONTRACTS: Record<RouteName, RouteContract> = {
       description: 'contentLengthBytes is required with method "PUT" (the default).',
     },
     success: { status: 200, schema: 'CreateUploadResponse' },
-    errors: { ...BODY_ERRORS, 413: 'RequestTooLarge, or UploadTooLarge: over the upload limit.' },
+    errors: {
+      ...BODY_ERRORS,
+      409: DELETION_PENDING,
+      413: 'RequestTooLarge, or UploadTooLarge: over the upload limit.',
+    },
   },
   'get-subject-image': {
     success: { status: 200, schema: 'ImageResponse' },
@@ -209,12 +229,13 @@ const CONTRACTS: Record<RouteName, RouteContract> = {
     errors: {
       ...BODY_ERRORS,
       404: 'SubjectImageNotFound: upload a subject image first.',
+      409: DELETION_PENDING,
       502: 'The illustration service failed, answered no usable image, or one outside your folder (ForeignBucket).',
       504: 'The illustration service or storage did not answer in time.',
     },
   },
   'delete-my-data': {
-    success: { status: 200, schema: 'DeleteMyDataResponse' },
+    success: { status: 202, schema: 'DeleteMyDataResponse' },
     errors: {},
   },
 };

@@ -1,15 +1,19 @@
 import { fileURLToPath } from 'node:url';
 import { ENVIRONMENT_VARIABLES, GENERATED_KINDS, type StorageArea } from '@autobio/s3-storage';
-import { ROUTE_NAMES } from './constants.ts';
+import { DELETION_SWEEP_SCHEDULE, ROUTE_NAMES, TASK_NAMES } from './constants.ts';
 import { CDN_ENVIRONMENT_VARIABLES } from './env.ts';
 import type {
+  CdnInvalidationUse,
   CdnUse,
   EnvironmentVariableName,
   HttpMethod,
+  ReplicaUse,
   RouteDefinition,
   RouteName,
   S3Action,
   StorageGrant,
+  TaskDefinition,
+  TaskName,
 } from './types/routes.ts';
 
 const LOGGER_ENVIRONMENT = ['POWERTOOLS_SERVICE_NAME', 'POWERTOOLS_LOG_LEVEL'] as const;
@@ -17,6 +21,34 @@ const LOGGER_ENVIRONMENT = ['POWERTOOLS_SERVICE_NAME', 'POWERTOOLS_LOG_LEVEL'] a
 const GENERATED_AREAS: readonly StorageArea[] = GENERATED_KINDS.map(
   (kind) => `generated/${kind}` as const,
 );
+
+/** The areas that hold a user's data: what account deletion deletes. */
+const USER_AREAS: readonly StorageArea[] = ['subjects', 'avatars', ...GENERATED_AREAS];
+
+/** Where account deletion deletes besides the primary bucket. */
+const DELETION_ENVIRONMENT: readonly EnvironmentVariableName[] = [
+  'S3_REPLICA_BUCKET_NAME',
+  'S3_REPLICA_REGION',
+  'CDN_DISTRIBUTION_ID',
+];
+
+// deleteUserData({ allVersions: true }) deletes the current objects (ListBucket, DeleteObject),
+// so that replication carries delete markers, then every version and delete marker
+// (ListBucketVersions, DeleteObjectVersion).
+const DELETE_ALL_VERSIONS: readonly S3Action[] = [
+  's3:ListBucket',
+  's3:ListBucketVersions',
+  's3:DeleteObject',
+  's3:DeleteObjectVersion',
+];
+
+// deleteObjectVersions deletes a marker version by version, with no delete marker first.
+const DELETE_MARKER_VERSIONS: readonly S3Action[] = [
+  's3:ListBucketVersions',
+  's3:DeleteObjectVersion',
+];
+
+const CDN_INVALIDATION: CdnInvalidationUse = { actions: ['cloudfront:CreateInvalidation'] };
 
 function grant(areas: readonly StorageArea[], actions: readonly S3Action[]): StorageGrant[] {
   return areas.map((area) => ({ area, actions }));
@@ -30,6 +62,7 @@ function route(
   storage: readonly StorageGrant[],
   extraEnvironment: readonly EnvironmentVariableName[] = [],
   cdn?: CdnUse,
+  deletion?: { readonly replica: ReplicaUse; readonly cdnInvalidation: CdnInvalidationUse },
 ): RouteDefinition {
   const cdnEnvironment = cdn
     ? (Object.keys(CDN_ENVIRONMENT_VARIABLES) as EnvironmentVariableName[])
@@ -51,12 +84,17 @@ function route(
     ],
     requiredEnvironment: ['S3_BUCKET_NAME'],
     ...(cdn ? { cdn } : {}),
+    ...(deletion ?? {}),
   };
 }
 
 // Existence is checked by listing the exact key, not by HEAD: without s3:ListBucket a HEAD of
 // a missing key answers 403, and a ListBucket grant conditioned on s3:prefix does not cover it.
 const READ_IF_PRESENT: readonly S3Action[] = ['s3:ListBucket', 's3:GetObject'];
+
+// The routes that store anything for the caller read the caller's pending-deletion marker
+// first, and refuse while there is one.
+const DELETION_CHECK = grant(['deletions'], READ_IF_PRESENT);
 
 /**
  * Every route of the storage API: its method and path, the handler's source file, and exactly
@@ -69,14 +107,14 @@ export const ROUTES: readonly RouteDefinition[] = [
     'POST',
     '/uploads/subject',
     "Creates a presigned PUT URL or POST form for the caller's subject image.",
-    grant(['subjects'], ['s3:PutObject']),
+    [...grant(['subjects'], ['s3:PutObject']), ...DELETION_CHECK],
   ),
   route(
     'create-avatar-upload',
     'POST',
     '/uploads/avatar',
     "Creates a presigned PUT URL or POST form for the caller's avatar.",
-    grant(['avatars'], ['s3:PutObject']),
+    [...grant(['avatars'], ['s3:PutObject']), ...DELETION_CHECK],
   ),
   route(
     'get-subject-image',
@@ -118,6 +156,7 @@ export const ROUTES: readonly RouteDefinition[] = [
         's3:PutObject',
         's3:DeleteObject',
       ]),
+      ...DELETION_CHECK,
     ],
     [
       'ILLUSTRATION_GEN_MODE',
@@ -130,17 +169,53 @@ export const ROUTES: readonly RouteDefinition[] = [
     'delete-my-data',
     'DELETE',
     '/me/data',
-    'Deletes every object of the caller under every prefix and reports the counts per prefix.',
+    "Records the caller's account deletion, deletes every version of their data in the bucket " +
+      'and its replica, invalidates the CDN, and answers 202 until the sweep makes it final.',
     [
-      // deleteUserData({ allVersions: true }) lists and deletes every version and delete marker
-      // (ListBucketVersions, DeleteObjectVersion); on a store without versioning it lists the
-      // current objects and deletes them (ListBucket, DeleteObject).
-      ...grant(
-        ['subjects', 'avatars', ...GENERATED_AREAS],
-        ['s3:ListBucket', 's3:ListBucketVersions', 's3:DeleteObject', 's3:DeleteObjectVersion'],
-      ),
+      ...grant(USER_AREAS, DELETE_ALL_VERSIONS),
+      // The marker: looked for, read when there is one (its sweepAfter stands), else written.
+      ...grant(['deletions'], ['s3:ListBucket', 's3:GetObject', 's3:PutObject']),
     ],
+    [...DELETION_ENVIRONMENT, 'DELETION_SWEEP_DELAY_SECONDS'],
+    undefined,
+    {
+      replica: { storage: grant(USER_AREAS, DELETE_ALL_VERSIONS) },
+      cdnInvalidation: CDN_INVALIDATION,
+    },
   ),
+];
+
+/**
+ * The scheduled tasks, with the same grant shapes as {@link ROUTES}: the infrastructure runs
+ * each on its `schedule` with exactly these grants.
+ */
+export const TASKS: readonly TaskDefinition[] = [
+  {
+    name: 'sweep-deletions',
+    entry: fileURLToPath(new URL('./handlers/sweep-deletions.ts', import.meta.url)),
+    handlerExport: 'handler',
+    description:
+      'Makes each account deletion whose sweepAfter has passed final: deletes every version of ' +
+      'the data in the bucket and its replica again, invalidates the CDN, then the marker.',
+    // The marker is the one record of a deletion: a schedule that runs every few minutes finds
+    // every due marker, so no per-deletion schedule (nor iam:PassRole for one) is needed.
+    schedule: DELETION_SWEEP_SCHEDULE,
+    storage: [
+      ...grant(USER_AREAS, DELETE_ALL_VERSIONS),
+      // The markers: listed, each read, and deleted once its account is swept.
+      ...grant(['deletions'], ['s3:ListBucket', 's3:GetObject', ...DELETE_MARKER_VERSIONS]),
+    ],
+    replica: {
+      storage: [
+        ...grant(USER_AREAS, DELETE_ALL_VERSIONS),
+        // Replication copied each marker.
+        ...grant(['deletions'], DELETE_MARKER_VERSIONS),
+      ],
+    },
+    cdnInvalidation: CDN_INVALIDATION,
+    environment: [...ENVIRONMENT_VARIABLES, ...LOGGER_ENVIRONMENT, ...DELETION_ENVIRONMENT],
+    requiredEnvironment: ['S3_BUCKET_NAME'],
+  },
 ];
 
 /** The route of a given name. @throws TypeError naming the unknown name and the known ones. */
@@ -149,6 +224,17 @@ export function getRoute(name: RouteName): RouteDefinition {
   if (!found) {
     throw new TypeError(
       `Unknown route ${JSON.stringify(name)}: use one of ${ROUTE_NAMES.join(', ')}.`,
+    );
+  }
+  return found;
+}
+
+/** The task of a given name. @throws TypeError naming the unknown name and the known ones. */
+export function getTask(name: TaskName): TaskDefinition {
+  const found = TASKS.find((candidate) => candidate.name === name);
+  if (!found) {
+    throw new TypeError(
+      `Unknown task ${JSON.stringify(name)}: use one of ${TASK_NAMES.join(', ')}.`,
     );
   }
   return found;

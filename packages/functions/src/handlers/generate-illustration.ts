@@ -9,6 +9,7 @@ import type { Context } from 'aws-lambda';
 import { LAMBDA_TIME_RESERVE_MS } from '../constants.ts';
 import { loadIllustrationGenConfig } from '../env.ts';
 import { HttpError, IllustrationGenError } from '../errors.ts';
+import { refuseWhileDeletionPending } from '../internal/deletion-pending.ts';
 import { createRouteHandler, describeError } from '../internal/http.ts';
 import { requestIllustration } from '../internal/illustration-gen-client.ts';
 import type { RequestLogger } from '../internal/logger.ts';
@@ -233,6 +234,7 @@ export const handler = createRouteHandler({
         ),
       ),
     };
+    await refuseWhileDeletionPending(userId, call);
     const subjectKey = s3Client.getSubjectKey(userId);
     if (!(await s3Client.findObject(subjectKey, call))) {
       throw new HttpError(

@@ -67,9 +67,14 @@ async function readPrivateKey(client: SecretsManagerClient, secretId: string): P
   return pem as string;
 }
 
-/** `https://<domain>/<key>`, each segment of the key percent-encoded as CloudFront expects. */
+/** `/<key>`, each segment of the key percent-encoded as CloudFront expects. */
+export function cdnPath(key: string): string {
+  return `/${key.split('/').map(encodeURIComponent).join('/')}`;
+}
+
+/** `https://<domain>/<key>`: the key's {@link cdnPath} on the distribution's domain. */
 export function cdnUrl(domainName: string, key: string): string {
-  return `https://${domainName}/${key.split('/').map(encodeURIComponent).join('/')}`;
+  return `https://${domainName}${cdnPath(key)}`;
 }
 
 /**

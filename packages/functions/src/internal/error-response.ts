@@ -152,6 +152,7 @@ export function mapError(error: unknown): MappedError {
       code: error.code,
       message: error.message,
       ...(error.details ? { details: error.details } : {}),
+      ...(error.headers ? { headers: error.headers } : {}),
       level: error.statusCode >= 500 ? 'error' : 'info',
     };
   }

@@ -1,8 +1,10 @@
 import { InvalidArgumentError, s3Client, type UploadTarget } from '@autobio/s3-storage';
+import { UPLOAD_URL_EXPIRES_IN_SECONDS } from '../constants.ts';
 import { HttpError } from '../errors.ts';
 import { uploadRequestSchema } from '../schemas.ts';
 import type { CreateUploadResponse } from '../types/api.ts';
 import type { RouteName } from '../types/routes.ts';
+import { refuseWhileDeletionPending } from './deletion-pending.ts';
 import { type ApiHandler, createRouteHandler } from './http.ts';
 
 /** The handler of `POST /uploads/{target}`: a presigned PUT URL or POST form for the caller's key. */
@@ -10,7 +12,8 @@ export function createUploadHandler(target: UploadTarget, route: RouteName): Api
   return createRouteHandler({
     route,
     body: uploadRequestSchema,
-    async handle({ userId, body }) {
+    async handle({ userId, body, abortSignal }) {
+      await refuseWhileDeletionPending(userId, { abortSignal });
       const maxSizeBytes = s3Client.getConfig().maxUploadSizeBytes;
       if (body.contentLengthBytes !== undefined && body.contentLengthBytes > maxSizeBytes) {
         throw new HttpError(
@@ -24,6 +27,8 @@ export function createUploadHandler(target: UploadTarget, route: RouteName): Api
         if (body.method === 'POST') {
           const post = await s3Client.generatePresignedUploadPost(userId, body.contentType, {
             target,
+            // The deletion sweep waits for this expiry: see DELETION_SWEEP_DELAY_MS.
+            expiresInSeconds: UPLOAD_URL_EXPIRES_IN_SECONDS,
             ...(body.contentLengthBytes !== undefined
               ? { maxSizeBytes: body.contentLengthBytes }
               : {}),
@@ -39,6 +44,7 @@ export function createUploadHandler(target: UploadTarget, route: RouteName): Api
         } else {
           const put = await s3Client.generatePresignedUploadUrl(userId, body.contentType, {
             target,
+            expiresInSeconds: UPLOAD_URL_EXPIRES_IN_SECONDS,
             ...(body.contentLengthBytes !== undefined
               ? { contentLengthBytes: body.contentLengthBytes }
               : {}),

@@ -78,8 +78,21 @@ export interface GenerateIllustrationResponse {
   readonly source: IllustrationGenMode;
 }
 
-/** `DELETE /me/data`: objects deleted per part of the key layout. */
+/**
+ * `DELETE /me/data` (202): keys deleted now per part of the key layout. The deletion is final
+ * once the sweep after `sweepAfter` has run.
+ */
 export interface DeleteMyDataResponse {
+  /** Keys deleted from the bucket, per area. */
   readonly deleted: Readonly<Record<'subjects' | 'avatars' | `generated/${GeneratedKind}`, number>>;
+  /** The sum of `deleted`. */
   readonly total: number;
+  /** Keys deleted from the replica bucket, per area; only when there is one. */
+  readonly replicaDeleted?: Readonly<
+    Record<'subjects' | 'avatars' | `generated/${GeneratedKind}`, number>
+  >;
+  /** Always `pending`: the sweep still has to make the deletion final. */
+  readonly status: 'pending';
+  /** ISO 8601: when the sweep may run; writes answer 409 DeletionPending until it has. */
+  readonly sweepAfter: string;
 }

@@ -1,9 +1,12 @@
 import type { ENVIRONMENT_VARIABLES, StorageArea } from '@autobio/s3-storage';
-import type { FUNCTION_ENVIRONMENT_VARIABLES, ROUTE_NAMES } from '../constants.ts';
+import type { FUNCTION_ENVIRONMENT_VARIABLES, ROUTE_NAMES, TASK_NAMES } from '../constants.ts';
 import type { CDN_ENVIRONMENT_VARIABLES } from '../env.ts';
 
 /** The name of a route, which is also its handler's file name under `src/handlers/`. */
 export type RouteName = (typeof ROUTE_NAMES)[number];
+
+/** The name of a scheduled task, which is also its handler's file name under `src/handlers/`. */
+export type TaskName = (typeof TASK_NAMES)[number];
 
 /** An HTTP method the API uses. */
 export type HttpMethod = 'GET' | 'POST' | 'DELETE';
@@ -47,6 +50,25 @@ export interface CdnUse {
   readonly storage: readonly StorageGrant[];
 }
 
+/**
+ * What a handler does in the replica bucket once `S3_REPLICA_BUCKET_NAME` is set: these grants
+ * on the replica bucket (its own key layout is the primary's), with the S3_REPLICA_* variables.
+ */
+export interface ReplicaUse {
+  readonly storage: readonly StorageGrant[];
+}
+
+/** A CloudFront action a handler performs on the distribution `CDN_DISTRIBUTION_ID` names. */
+export type CloudFrontAction = 'cloudfront:CreateInvalidation';
+
+/**
+ * What a handler that invalidates the CDN's cache needs once `CDN_DISTRIBUTION_ID` is set: these
+ * actions on that distribution.
+ */
+export interface CdnInvalidationUse {
+  readonly actions: readonly CloudFrontAction[];
+}
+
 /** One route of the HTTP API and the Lambda function that serves it. */
 export interface RouteDefinition {
   /** The route's name: its handler file and a stable id for its function. */
@@ -74,4 +96,32 @@ export interface RouteDefinition {
    * @default - the route answers S3 presigned URLs only
    */
   readonly cdn?: CdnUse;
+  /** Set when the handler deletes in the replica bucket too. @default - the primary bucket only */
+  readonly replica?: ReplicaUse;
+  /** Set when the handler invalidates the CDN's cache. @default - it never does */
+  readonly cdnInvalidation?: CdnInvalidationUse;
+}
+
+/** A scheduled task: a Lambda function that EventBridge Scheduler runs, that no route serves. */
+export interface TaskDefinition {
+  /** The task's name: its handler file and a stable id for its function and schedule. */
+  readonly name: TaskName;
+  /** Absolute path of the handler's source file, for a NodejsFunction `entry`. */
+  readonly entry: string;
+  /** The handler's export name, for a NodejsFunction `handler`. */
+  readonly handlerExport: 'handler';
+  /** One sentence on what the task does. */
+  readonly description: string;
+  /** An EventBridge Scheduler expression, such as `rate(5 minutes)`. */
+  readonly schedule: string;
+  /** Every part of the key layout the handler touches and the exact actions on each. */
+  readonly storage: readonly StorageGrant[];
+  /** Its grants on the replica bucket, when there is one. @default - the primary bucket only */
+  readonly replica?: ReplicaUse;
+  /** Its CloudFront actions, when the CDN is on. @default - none */
+  readonly cdnInvalidation?: CdnInvalidationUse;
+  /** Every environment variable the handler reads, the storage package's included. */
+  readonly environment: readonly EnvironmentVariableName[];
+  /** The task's variables that must be set for it to work. */
+  readonly requiredEnvironment: readonly EnvironmentVariableName[];
 }

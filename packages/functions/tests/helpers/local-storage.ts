@@ -17,12 +17,16 @@ import { type CapturedLogs, captureLogs } from './logs.ts';
 /** The embedded S3 of one test file, and the storage env of every test in it. */
 export interface LocalStorageFixture {
   readonly bucket: string;
+  /** The replica bucket on the same server, with `replica: true`. */
+  readonly replicaBucket: string;
   /** Where the handlers' storage client sends requests (the server, or a proxy in front of it). */
   endpoint(): string;
   /** The server itself. */
   server(): LocalS3;
   /** A storage client of its own, to arrange and check objects without the handlers' singleton. */
   storage(): S3Storage;
+  /** The same for the replica bucket, with `replica: true`. */
+  replicaStorage(): S3Storage;
   /** The log lines the handlers wrote during the current test. */
   logs(): CapturedLogs;
   /** A fresh user id, so tests sharing the bucket never see each other's objects. */
@@ -45,6 +49,10 @@ export function stubStorageEnv(
     'ILLUSTRATION_GEN_URL',
     'ILLUSTRATION_GEN_TIMEOUT_MS',
     'STUB_IMAGE_NAME',
+    'S3_REPLICA_BUCKET_NAME',
+    'S3_REPLICA_REGION',
+    'CDN_DISTRIBUTION_ID',
+    'DELETION_SWEEP_DELAY_SECONDS',
     'AWS_LAMBDA_FUNCTION_NAME',
     'AWS_EXECUTION_ENV',
   ]) {
@@ -59,33 +67,45 @@ export function stubStorageEnv(
  * @param options.endpoint - another endpoint for the handlers, such as a recording proxy.
  * @param options.engine - the server: s3rver (the default), or versitygw, a real S3 that checks
  *   signatures, POST policies and versions.
+ * @param options.replica - a second bucket on the server, for the replica (which nothing
+ *   replicates to: tests write to it themselves). The handlers' env names it only when a test
+ *   sets S3_REPLICA_BUCKET_NAME.
  */
 export function useLocalStorage(
   options: {
     readonly endpoint?: (server: LocalS3) => Promise<string> | string;
     readonly engine?: LocalS3Engine;
+    readonly replica?: boolean;
   } = {},
 ): LocalStorageFixture {
   const bucket = `functions-test-${randomUUID().slice(0, 8)}`;
+  const replicaBucket = `${bucket}-replica`;
   let server: LocalS3 | undefined;
   let endpoint: string | undefined;
   let storage: S3Storage | undefined;
+  let replicaStorage: S3Storage | undefined;
   let logs: CapturedLogs | undefined;
 
   beforeAll(async () => {
     server = await startLocalS3({
       ...(options.engine ? { engine: options.engine } : {}),
-      buckets: [{ name: bucket, cors: browserCorsRules(['http://localhost:5173']) }],
+      buckets: [
+        { name: bucket, cors: browserCorsRules(['http://localhost:5173']) },
+        ...(options.replica ? [{ name: replicaBucket }] : []),
+      ],
     });
     endpoint = options.endpoint ? await options.endpoint(server) : server.endpoint;
-    storage = createS3Storage({
-      config: {
-        bucketName: bucket,
-        endpoint: server.endpoint,
-        // The server's own keys: versitygw refuses any other secret.
-        credentials: { ...server.credentials },
-      },
-    });
+    const storageOf = (bucketName: string) =>
+      createS3Storage({
+        config: {
+          bucketName,
+          endpoint: server!.endpoint,
+          // The server's own keys: versitygw refuses any other secret.
+          credentials: { ...server!.credentials },
+        },
+      });
+    storage = storageOf(bucket);
+    replicaStorage = options.replica ? storageOf(replicaBucket) : undefined;
   });
   afterAll(async () => {
     await server?.stop();
@@ -102,9 +122,14 @@ export function useLocalStorage(
 
   return {
     bucket,
+    replicaBucket,
     endpoint: () => endpoint!,
     server: () => server!,
     storage: () => storage!,
+    replicaStorage: () => {
+      if (!replicaStorage) throw new Error('Start the fixture with replica: true for a replica.');
+      return replicaStorage;
+    },
     logs: () => logs!,
     newUser: () => `user-${randomUUID()}`,
   };

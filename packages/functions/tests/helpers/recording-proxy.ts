@@ -4,6 +4,8 @@ import type { S3Action } from '../../src/types/routes.ts';
 
 /** One S3 permission a request needed: an action on a key, or on a listing prefix. */
 export interface RecordedAccess {
+  /** The bucket of the request (path-style). */
+  readonly bucket: string;
   readonly action: S3Action;
   /** The object key, or for s3:ListBucket the listing prefix. */
   readonly key: string;
@@ -38,7 +40,7 @@ function accessesOf(
   url: URL,
   headers: IncomingMessage['headers'],
   body: Buffer,
-): RecordedAccess[] {
+): Omit<RecordedAccess, 'bucket'>[] {
   const [, , ...rest] = url.pathname.split('/');
   const key = decodeURIComponent(rest.join('/'));
   if (key === '') {
@@ -82,10 +84,16 @@ export async function startRecordingProxy(target: string): Promise<RecordingProx
     for await (const chunk of incoming) chunks.push(chunk as Buffer);
     const body = Buffer.concat(chunks);
     const url = new URL(incoming.url ?? '/', target);
+    const bucket = decodeURIComponent(url.pathname.split('/')[1] ?? '');
     try {
-      recorded.push(...accessesOf(incoming.method ?? 'GET', url, incoming.headers, body));
+      recorded.push(
+        ...accessesOf(incoming.method ?? 'GET', url, incoming.headers, body).map((access) => ({
+          bucket,
+          ...access,
+        })),
+      );
     } catch (error) {
-      recorded.push({ action: 'unknown' as S3Action, key: (error as Error).message });
+      recorded.push({ bucket, action: 'unknown' as S3Action, key: (error as Error).message });
     }
     const forwarded = httpRequest(
       {

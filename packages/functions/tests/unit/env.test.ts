@@ -1,6 +1,7 @@
 import { ConfigurationError } from '@autobio/s3-storage';
 import { describe, expect, it } from 'vitest';
-import { loadIllustrationGenConfig } from '../../src/env.ts';
+import { DELETION_SWEEP_DELAY_MS } from '../../src/constants.ts';
+import { loadDeletionSettings, loadIllustrationGenConfig } from '../../src/env.ts';
 import { describeError } from '../../src/internal/http.ts';
 
 describe('loadIllustrationGenConfig', () => {
@@ -97,5 +98,81 @@ describe('loadIllustrationGenConfig', () => {
     expect(() =>
       loadIllustrationGenConfig({ ILLUSTRATION_GEN_URL: 'https://svc:hunter2@gen.example.com/' }),
     ).toThrow(expect.objectContaining({ message: expect.not.stringContaining('hunter2') }));
+  });
+});
+
+describe('loadDeletionSettings', () => {
+  const primary = {
+    bucketName: 'auto-bio-illustrations',
+    region: 'us-east-1',
+    runtime: 'local',
+  } as const;
+  const inLambda = { ...primary, runtime: 'lambda' } as const;
+
+  it('deletes in the primary bucket only, with the full sweep delay, when nothing is set', () => {
+    expect(loadDeletionSettings(primary, {})).toEqual({ sweepDelayMs: DELETION_SWEEP_DELAY_MS });
+  });
+
+  it("names the replica with the primary's region unless S3_REPLICA_REGION says another, and the distribution", () => {
+    expect(
+      loadDeletionSettings(primary, {
+        S3_REPLICA_BUCKET_NAME: ' auto-bio-replica ',
+        CDN_DISTRIBUTION_ID: 'E2QWRUHAPOMQZL',
+      }),
+    ).toEqual({
+      replica: { bucketName: 'auto-bio-replica', region: 'us-east-1' },
+      cdnDistributionId: 'E2QWRUHAPOMQZL',
+      sweepDelayMs: DELETION_SWEEP_DELAY_MS,
+    });
+    expect(
+      loadDeletionSettings(primary, {
+        S3_REPLICA_BUCKET_NAME: 'auto-bio-replica',
+        S3_REPLICA_REGION: 'us-west-2',
+      }).replica,
+    ).toEqual({ bucketName: 'auto-bio-replica', region: 'us-west-2' });
+  });
+
+  it.each([
+    [
+      { S3_REPLICA_BUCKET_NAME: 'Bad_Bucket' },
+      'S3_REPLICA_BUCKET_NAME',
+      'not a valid S3 bucket name',
+    ],
+    [
+      { S3_REPLICA_BUCKET_NAME: 'auto-bio-illustrations' },
+      'S3_REPLICA_BUCKET_NAME',
+      'the bucket S3_BUCKET_NAME names',
+    ],
+    [{ S3_REPLICA_REGION: 'us-west-2' }, 'S3_REPLICA_REGION', 'S3_REPLICA_BUCKET_NAME is not'],
+    [
+      { S3_REPLICA_BUCKET_NAME: 'auto-bio-replica', S3_REPLICA_REGION: 'west' },
+      'S3_REPLICA_REGION',
+      'is not an AWS region name',
+    ],
+    [{ CDN_DISTRIBUTION_ID: 'e2qw-x' }, 'CDN_DISTRIBUTION_ID', 'Use one such as E2QWRUHAPOMQZL'],
+    [{ DELETION_SWEEP_DELAY_SECONDS: '990' }, 'DELETION_SWEEP_DELAY_SECONDS', 'from 0 to 989'],
+  ])('throws when %j, naming %s and the fix', (env, variable, message) => {
+    const error = (() => {
+      try {
+        loadDeletionSettings(primary, env);
+      } catch (thrown) {
+        return thrown;
+      }
+    })();
+    expect(error).toBeInstanceOf(ConfigurationError);
+    expect((error as ConfigurationError).message).toContain(variable);
+    expect((error as ConfigurationError).message).toContain(message);
+  });
+
+  it('shortens the sweep delay locally with DELETION_SWEEP_DELAY_SECONDS, and never in Lambda, saying so', () => {
+    expect(loadDeletionSettings(primary, { DELETION_SWEEP_DELAY_SECONDS: '5' })).toEqual({
+      sweepDelayMs: 5_000,
+    });
+    const lambda = loadDeletionSettings(inLambda, { DELETION_SWEEP_DELAY_SECONDS: '5' });
+    expect(lambda.sweepDelayMs).toBe(DELETION_SWEEP_DELAY_MS);
+    expect(lambda.ignored).toBe(
+      'DELETION_SWEEP_DELAY_SECONDS=5 is ignored in Lambda: the sweep runs 989 s after a ' +
+        "deletion. Remove it from the function's environment.",
+    );
   });
 });

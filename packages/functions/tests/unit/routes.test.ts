@@ -1,7 +1,18 @@
 import { existsSync } from 'node:fs';
 import { ENVIRONMENT_VARIABLES, STORAGE_AREAS } from '@autobio/s3-storage';
 import { describe, expect, it } from 'vitest';
-import { FUNCTION_ENVIRONMENT_VARIABLES, getRoute, ROUTE_NAMES, ROUTES } from '../../src/index.ts';
+import {
+  DELETION_SWEEP_DELAY_MS,
+  DELETION_SWEEP_SCHEDULE,
+  FUNCTION_ENVIRONMENT_VARIABLES,
+  getRoute,
+  getTask,
+  ROUTE_NAMES,
+  ROUTES,
+  TASK_NAMES,
+  TASKS,
+  UPLOAD_URL_EXPIRES_IN_SECONDS,
+} from '../../src/index.ts';
 
 describe('ROUTES', () => {
   it('has one route per name, each with its own route key, in README order', () => {
@@ -48,13 +59,48 @@ describe('ROUTES', () => {
     }
   });
 
-  it('lets the upload routes put their own image and nothing else', () => {
+  it('lets the upload routes put their own image and nothing else, once they have read the caller has no pending deletion', () => {
+    const check = { area: 'deletions', actions: ['s3:ListBucket', 's3:GetObject'] };
     expect(getRoute('create-subject-upload').storage).toEqual([
       { area: 'subjects', actions: ['s3:PutObject'] },
+      check,
     ]);
     expect(getRoute('create-avatar-upload').storage).toEqual([
       { area: 'avatars', actions: ['s3:PutObject'] },
+      check,
     ]);
+    expect(getRoute('generate-illustration').storage).toContainEqual(check);
+  });
+
+  it('lets only delete-my-data and the sweep delete in the replica and invalidate the CDN, and only delete-my-data write a marker', () => {
+    const userAreas = ['subjects', 'avatars', 'generated/memory', 'generated/subject'];
+    const deleteAll = [
+      's3:ListBucket',
+      's3:ListBucketVersions',
+      's3:DeleteObject',
+      's3:DeleteObjectVersion',
+    ];
+    const remove = getRoute('delete-my-data');
+    expect(remove.replica?.storage).toEqual(
+      userAreas.map((area) => ({ area, actions: deleteAll })),
+    );
+    expect(remove.cdnInvalidation).toEqual({ actions: ['cloudfront:CreateInvalidation'] });
+    expect(remove.storage.find((grant) => grant.area === 'deletions')?.actions).toEqual([
+      's3:ListBucket',
+      's3:GetObject',
+      's3:PutObject',
+    ]);
+    expect(ROUTES.filter((route) => route.replica || route.cdnInvalidation)).toEqual([remove]);
+    const writers = [...ROUTES, ...TASKS].filter((definition) =>
+      definition.storage.some(
+        (grant) => grant.area === 'deletions' && grant.actions.includes('s3:PutObject'),
+      ),
+    );
+    expect(writers.map((definition) => definition.name)).toEqual(['delete-my-data']);
+    for (const name of ['S3_REPLICA_BUCKET_NAME', 'S3_REPLICA_REGION', 'CDN_DISTRIBUTION_ID']) {
+      expect(remove.environment, name).toContain(name);
+      expect(FUNCTION_ENVIRONMENT_VARIABLES).toHaveProperty(name);
+    }
   });
 
   it('lets only delete-my-data delete, but for the generate route its failed output, and only the generate route write illustrations', () => {
@@ -118,8 +164,71 @@ describe('ROUTES', () => {
   });
 
   it('throws when asked for a route that does not exist, naming the known ones', () => {
+    expect(() => getTask('nope' as never)).toThrow(
+      /Unknown task "nope": use one of sweep-deletions/,
+    );
     expect(() => getRoute('nope' as never)).toThrow(
       /Unknown route "nope": use one of create-subject-upload/,
     );
+  });
+});
+
+describe('TASKS', () => {
+  it('has the deletion sweep, every 5 minutes, at an existing src/handlers/<name>.ts exporting a handler', async () => {
+    expect(TASKS.map((task) => task.name)).toEqual([...TASK_NAMES]);
+    const sweep = getTask('sweep-deletions');
+    expect(sweep.schedule).toBe('rate(5 minutes)');
+    expect(sweep.schedule).toBe(DELETION_SWEEP_SCHEDULE);
+    expect(sweep.entry.endsWith('/src/handlers/sweep-deletions.ts')).toBe(true);
+    expect(existsSync(sweep.entry)).toBe(true);
+    const module = (await import(sweep.entry)) as Record<string, unknown>;
+    expect(typeof module[sweep.handlerExport]).toBe('function');
+  });
+
+  it('grants the sweep deletion of every version in every user area and of the markers, in each bucket', () => {
+    const sweep = getTask('sweep-deletions');
+    const userAreas = ['subjects', 'avatars', 'generated/memory', 'generated/subject'];
+    const deleteAll = [
+      's3:ListBucket',
+      's3:ListBucketVersions',
+      's3:DeleteObject',
+      's3:DeleteObjectVersion',
+    ];
+    const markerVersions = ['s3:ListBucketVersions', 's3:DeleteObjectVersion'];
+    expect(sweep.storage).toEqual([
+      ...userAreas.map((area) => ({ area, actions: deleteAll })),
+      { area: 'deletions', actions: ['s3:ListBucket', 's3:GetObject', ...markerVersions] },
+    ]);
+    expect(sweep.replica?.storage).toEqual([
+      ...userAreas.map((area) => ({ area, actions: deleteAll })),
+      { area: 'deletions', actions: markerVersions },
+    ]);
+    expect(sweep.cdnInvalidation).toEqual({ actions: ['cloudfront:CreateInvalidation'] });
+    for (const grant of [...sweep.storage, ...(sweep.replica?.storage ?? [])]) {
+      expect(STORAGE_AREAS).toContain(grant.area);
+    }
+  });
+
+  it("lists the storage package's, the logger's and the deletion's variables, and never the local-only delay", () => {
+    const sweep = getTask('sweep-deletions');
+    expect(sweep.environment).toEqual(
+      expect.arrayContaining([
+        ...ENVIRONMENT_VARIABLES,
+        'POWERTOOLS_SERVICE_NAME',
+        'POWERTOOLS_LOG_LEVEL',
+        'S3_REPLICA_BUCKET_NAME',
+        'S3_REPLICA_REGION',
+        'CDN_DISTRIBUTION_ID',
+      ]),
+    );
+    expect(sweep.environment).not.toContain('DELETION_SWEEP_DELAY_SECONDS');
+    expect(sweep.requiredEnvironment).toEqual(['S3_BUCKET_NAME']);
+  });
+});
+
+describe('DELETION_SWEEP_DELAY_MS', () => {
+  it('outlasts the upload URLs the routes issue, the longest request, and a minute more', () => {
+    expect(DELETION_SWEEP_DELAY_MS).toBe(UPLOAD_URL_EXPIRES_IN_SECONDS * 1000 + 29_000 + 60_000);
+    expect(DELETION_SWEEP_DELAY_MS).toBe(989_000);
   });
 });
