@@ -311,9 +311,11 @@ async function deleteMyData() {
   clearImage('avatar');
   await changeList(async () => clearIllustrations());
   const counts = Object.entries(result.deleted).map(([area, count]) => `${area} ${count}`);
+  // 202: the deletion is final once the sweep after sweepAfter has run; writes answer 409 until then.
   status(
     `Deleted ${result.total} ${result.total === 1 ? 'object' : 'objects'} of ${current.userId} ` +
-      `(${counts.join(', ')}).`,
+      `(${counts.join(', ')}). The deletion becomes final at the first sweep after ` +
+      `${new Date(result.sweepAfter).toLocaleString()}; until then uploads and new illustrations are refused.`,
   );
 }
 

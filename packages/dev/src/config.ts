@@ -76,6 +76,8 @@ export interface DevConfig {
   readonly watch?: boolean | undefined;
   /** `DEV_ILLUSTRATION_GEN`. @default 'environment' */
   readonly illustrationGen?: IllustrationGenSetting | undefined;
+  /** Time between two runs of the deletion sweep, in ms. @default DEFAULT_SWEEP_INTERVAL_MS */
+  readonly sweepIntervalMs?: number | undefined;
 }
 
 /** Every variable `pnpm dev` reads itself (the storage package reads the S3_* ones). */

@@ -57,3 +57,9 @@ export const ILLUSTRATION_GEN_FAKES = ['fake', 'fake-foreign-bucket'] as const;
 
 /** Sources whose changes reload the handlers in watch mode, relative to the repo's root. */
 export const WATCHED_SOURCE_DIRS = ['packages/functions/src', 'packages/s3-storage/src'] as const;
+
+/**
+ * How often `pnpm dev` runs the deletion sweep, in milliseconds: more often than AWS's schedule,
+ * so that a shortened DELETION_SWEEP_DELAY_SECONDS is felt locally.
+ */
+export const DEFAULT_SWEEP_INTERVAL_MS = 10_000;

@@ -20,7 +20,9 @@ import type { S3ClientConfig } from '@aws-sdk/client-s3';
 import { bucketStartError, embeddedStartError } from './bucket-errors.ts';
 import { type DevConfig, isLoopbackHost, isWildcardHost, resolveHosts, urlHost } from './config.ts';
 import { type LocalConnection, removeLocalConnection, writeLocalConnection } from './connection.ts';
+import { DEFAULT_SWEEP_INTERVAL_MS } from './constants.ts';
 import { prepareDataDir } from './data-folder.ts';
+import { type DeletionSweeper, startDeletionSweeper } from './deletion-sweeper.ts';
 import { DevStartError } from './errors.ts';
 import { type FakeIllustrationGen, startFakeIllustrationGen } from './fake-illustration-gen.ts';
 import { type HandlerHost, inProcessHandlers } from './handler-host.ts';
@@ -67,6 +69,8 @@ export interface LocalStack {
   readonly exposedOn: string | undefined;
   /** Variables of the environment the embedded S3's settings replaced. */
   readonly replacedVariables: readonly string[];
+  /** The deletion sweep, which runs on a timer; `runNow` for tests. */
+  readonly sweeper: Pick<DeletionSweeper, 'runNow'>;
   stop(): Promise<void>;
 }
 
@@ -317,6 +321,13 @@ export async function startLocalStack(
       await writeLocalConnection(connection);
     }
 
+    // The same sweep as in AWS, so that DELETE /me/data ends the same way (and the 409s with it).
+    const sweeper = startDeletionSweeper({
+      intervalMs: config.sweepIntervalMs ?? DEFAULT_SWEEP_INTERVAL_MS,
+      log: (line) => console.log(`  sweep     ${line}`),
+    });
+    undo.push(() => sweeper.close());
+
     return {
       pageUrl: server.url,
       apiUrl: `${server.url}/api`,
@@ -328,6 +339,7 @@ export async function startLocalStack(
       watchDirs: 'watchDirs' in handlers ? (handlers.watchDirs as readonly string[]) : [],
       exposedOn: isLoopbackHost(bindHost) ? undefined : bindHost,
       replacedVariables,
+      sweeper: { runNow: sweeper.runNow },
       stop: cleanUp,
     };
   } catch (error) {

@@ -137,7 +137,7 @@ describe('the OpenAPI document pnpm dev serves', () => {
         })
       ).status,
     ).toBe(200);
-    expect((await call({ method: 'DELETE', route: '/me/data' })).status).toBe(200);
+    expect((await call({ method: 'DELETE', route: '/me/data' })).status).toBe(202);
   });
 
   it("refuses answers it does not describe: an extra field, a bad date, an undocumented status, API Gateway's shape", () => {
