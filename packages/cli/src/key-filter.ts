@@ -2,7 +2,7 @@ import picomatch from 'picomatch';
 import { InvalidOptionError } from './errors.ts';
 
 /** Decides, from its key below the source prefix, whether a source object is migrated. */
-export type KeyFilter = (relativeKey: string) => boolean;
+type KeyFilter = (relativeKey: string) => boolean;
 
 /** The glob of one `--include` or `--exclude`, as a test of a relative key. */
 function compile(option: string, pattern: string): KeyFilter {

@@ -34,7 +34,6 @@ import {
   formatS3Uri,
   parseSourceUri,
   resolveDestinationPrefix,
-  type SourceLocation,
 } from './locations.ts';
 import {
   compareHeads,
@@ -121,12 +120,8 @@ async function detectSourceRegion(client: S3Client, bucket: string): Promise<str
   }
 }
 
-function sourceListingError(
-  target: MigrationTarget,
-  source: SourceLocation,
-  region: string,
-  error: unknown,
-): Error {
+function sourceListingError(settings: Settings, error: unknown): Error {
+  const { target, source, sourceRegion: region } = settings;
   const uri = formatS3Uri(source.bucket, source.prefix);
   const network = unreachable(target, error);
   if (network) return network;
@@ -156,10 +151,9 @@ function sourceListingError(
 
 /** A failed copy's reason, with the fix when the cause is known. */
 function copyFailureReason(
+  { source, bucket }: Settings,
   error: unknown,
-  source: SourceLocation,
   sourceKey: string,
-  bucket: string,
   destinationKey: string,
 ): string {
   const name = nameOf(error);
@@ -319,8 +313,7 @@ class Migration {
 
   /** Lists the source a page at a time and hands each object to a bounded pool of copies. */
   private async copyAll(): Promise<void> {
-    const { source, sourceClient, pageSize, concurrency, sourceRegion, filter, target } =
-      this.settings;
+    const { source, sourceClient, pageSize, concurrency, filter } = this.settings;
     const { signal, progress } = this.options;
     const limit = pLimit(concurrency);
     const running = new Set<Promise<void>>();
@@ -347,7 +340,7 @@ class Migration {
         while (running.size > backlog) await Promise.race(running);
       }
     } catch (error) {
-      if (!signal?.aborted) listingError = sourceListingError(target, source, sourceRegion, error);
+      if (!signal?.aborted) listingError = sourceListingError(this.settings, error);
     }
     this.listingDone = !signal?.aborted && listingError === undefined;
     await Promise.all(running);
@@ -493,7 +486,7 @@ class Migration {
       return {
         ...base,
         action: 'fail',
-        reason: copyFailureReason(error, source, object.key, bucket, destinationKey),
+        reason: copyFailureReason(this.settings, error, object.key, destinationKey),
         errorName: nameOf(error),
         attempts: error instanceof RequestFailedError ? error.attempts : 1,
       };

@@ -8,7 +8,7 @@ export interface ListedObject {
 }
 
 /** The checksum fields S3 may return on HEAD with `ChecksumMode: 'ENABLED'`. */
-export const CHECKSUM_FIELDS = [
+const CHECKSUM_FIELDS = [
   'ChecksumCRC64NVME',
   'ChecksumCRC32',
   'ChecksumCRC32C',
