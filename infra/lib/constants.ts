@@ -93,6 +93,9 @@ export const AREA_LIST_ACTIONS = ['s3:ListBucket', 's3:ListBucketVersions'] as c
  */
 export const MAX_FUNCTION_TIMEOUT_SECONDS = 29;
 
+/** Lambda's own limit, for functions no API waits on (the scheduled sweep). */
+export const MAX_SCHEDULED_FUNCTION_TIMEOUT_SECONDS = 900;
+
 /** The retention periods CloudWatch Logs accepts, in days. */
 export const CLOUDWATCH_LOG_RETENTION_DAYS = [
   1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288,

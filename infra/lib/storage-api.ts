@@ -13,6 +13,7 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { MAX_FUNCTION_TIMEOUT_SECONDS } from './constants.ts';
+import { bindDeletionTargets, type DeletionTargets } from './deletion-targets.ts';
 import { FunctionSettingsError } from './errors.ts';
 import { acknowledgeGuardRule, acknowledgeLogGroupControls } from './nag.ts';
 import type { StorageBucket } from './storage-bucket.ts';
@@ -87,6 +88,12 @@ export interface StorageApiProps {
    * @default - no CDN: every route answers S3 presigned URLs
    */
   readonly cdn?: CdnBindingProps;
+  /**
+   * The replica bucket and the distribution the routes with `replica` or `cdnInvalidation`
+   * delete in too (account deletion).
+   * @default - the primary bucket only
+   */
+  readonly deletionTargets?: DeletionTargets;
 }
 
 /**
@@ -195,6 +202,7 @@ export class StorageApi extends Construct {
       const cdnUse = props.cdn ? route.cdn : undefined;
       fn.bindStorage(props.storage, cdnUse ? cdnUse.storage : route.storage);
       if (cdnUse && props.cdn) fn.bindCdn(props.cdn);
+      if (props.deletionTargets) bindDeletionTargets(fn, route, props.deletionTargets);
       const routes = this.httpApi.addRoutes({
         path: route.path,
         methods: [HttpMethod[route.method]],

@@ -1,5 +1,6 @@
 import {
   browserCorsRules,
+  DELETION_MARKER_EXPIRY_DAYS,
   type ENVIRONMENT_VARIABLES,
   type KeyPrefixes,
   type StorageArea,
@@ -92,6 +93,7 @@ const PREFIX_VARIABLES = {
   avatars: 'S3_AVATAR_PREFIX',
   generated: 'S3_GENERATED_PREFIX',
   stubs: 'S3_STUBS_PREFIX',
+  deletions: 'S3_DELETIONS_PREFIX',
 } as const satisfies Record<keyof KeyPrefixes, StorageEnvironmentVariable>;
 
 /** The variables {@link StorageBucket.storageEnvironment} sets. */
@@ -248,10 +250,13 @@ export class StorageBucket extends Construct {
       ...(this.transferAcceleration ? { S3_USE_ACCELERATE_ENDPOINT: 'true' } : {}),
       S3_BUCKET_NAME: this.bucket.bucketName,
       S3_CLIENT_REGION: Stack.of(this).region,
-      [PREFIX_VARIABLES.subjects]: prefixes.subjects,
-      [PREFIX_VARIABLES.avatars]: prefixes.avatars,
-      [PREFIX_VARIABLES.generated]: prefixes.generated,
-      [PREFIX_VARIABLES.stubs]: prefixes.stubs,
+      // Every prefix of the layout, so that a prefix added to it cannot be left out here.
+      ...Object.fromEntries(
+        (Object.keys(PREFIX_VARIABLES) as (keyof KeyPrefixes)[]).map((area) => [
+          PREFIX_VARIABLES[area],
+          prefixes[area],
+        ]),
+      ),
     };
   }
 
@@ -268,6 +273,14 @@ export class StorageBucket extends Construct {
         noncurrentVersionExpiration: Duration.days(props.noncurrentVersionExpirationDays ?? 90),
         noncurrentVersionsToRetain: props.noncurrentVersionsToRetain ?? 3,
         expiredObjectDeleteMarker: true,
+      },
+      // A pending-deletion marker outlives its sweep only if the sweep keeps failing; it names
+      // a user, so it must not be kept for ever (nor its noncurrent versions, past a day).
+      {
+        id: 'expire-deletion-markers',
+        prefix: this.keyLayout.areaPrefix('deletions'),
+        expiration: Duration.days(DELETION_MARKER_EXPIRY_DAYS),
+        noncurrentVersionExpiration: Duration.days(1),
       },
     ];
     for (const area of INTELLIGENT_TIERING_AREAS) {

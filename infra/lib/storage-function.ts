@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { delimiter, dirname, join } from 'node:path';
+import { wholeNumber } from '@autobio/s3-storage/settings';
 import { ArnFormat, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import { type IGrantable, type IPrincipal, PolicyStatement, type Role } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
@@ -13,7 +14,10 @@ import {
 } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { type LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { MAX_FUNCTION_TIMEOUT_SECONDS } from './constants.ts';
+import {
+  MAX_FUNCTION_TIMEOUT_SECONDS,
+  MAX_SCHEDULED_FUNCTION_TIMEOUT_SECONDS,
+} from './constants.ts';
 import { FunctionSettingsError } from './errors.ts';
 import { FUNCTION_BUNDLE_SETTINGS, FUNCTION_NODE_OPTIONS } from './function-bundling.ts';
 import { FunctionRole } from './function-role.ts';
@@ -54,11 +58,17 @@ export interface StorageFunctionProps {
   /** Memory, in MB (128–10240); CPU grows with it. @default 512 */
   readonly memorySizeMb?: number;
   /**
-   * Timeout, in seconds (1–29: API Gateway answers the caller within 30 s whatever the function
-   * does, so a longer run would only be billed).
+   * Timeout, in seconds: 1–29 behind the API (API Gateway answers the caller within 30 s
+   * whatever the function does, so a longer run would only be billed), 1–900 when scheduled.
    * @default 29
    */
   readonly timeoutSeconds?: number;
+  /**
+   * Who invokes the function: API Gateway, synchronously, or EventBridge Scheduler, whose next
+   * run retries what this one left (the function keeps its work in S3).
+   * @default 'api'
+   */
+  readonly invokedBy?: 'api' | 'scheduler';
   /** How long the function's log group keeps logs. @default RetentionDays.ONE_MONTH */
   readonly logRetention?: RetentionDays;
   /** What happens to the log group when the stack deletes it. @default RemovalPolicy.RETAIN */
@@ -107,7 +117,14 @@ export class StorageFunction extends Construct implements IGrantable {
     const memorySizeMb = props.memorySizeMb ?? DEFAULT_FUNCTION_MEMORY_SIZE_MB;
     const timeoutSeconds = props.timeoutSeconds ?? MAX_FUNCTION_TIMEOUT_SECONDS;
     checkWholeNumber('memorySizeMb', memorySizeMb, 128, 10_240, 'MB');
-    checkWholeNumber('timeoutSeconds', timeoutSeconds, 1, MAX_FUNCTION_TIMEOUT_SECONDS, 's');
+    const scheduled = props.invokedBy === 'scheduler';
+    checkWholeNumber(
+      'timeoutSeconds',
+      timeoutSeconds,
+      1,
+      scheduled ? MAX_SCHEDULED_FUNCTION_TIMEOUT_SECONDS : MAX_FUNCTION_TIMEOUT_SECONDS,
+      's',
+    );
     if (props.readsEnvironment) this.readsEnvironment = new Set(props.readsEnvironment);
 
     const logging = new FunctionRole(this, 'Logging', {
@@ -152,8 +169,11 @@ export class StorageFunction extends Construct implements IGrantable {
     acknowledgeRule(
       this.function,
       'Serverless-LambdaDLQ',
-      'Invoked synchronously by API Gateway only: a failure is answered to the caller, and a ' +
-        'dead-letter queue would never receive an event.',
+      scheduled
+        ? 'Run by a recurring schedule whose event carries nothing: the work left is in S3, and ' +
+            'the next run retries it; a queued copy of an empty event would restore nothing.'
+        : 'Invoked synchronously by API Gateway only: a failure is answered to the caller, and a ' +
+            'dead-letter queue would never receive an event.',
     );
     acknowledgeGuardRule(
       this.function,
@@ -277,9 +297,10 @@ export function functionBundlingOptions(): BundlingOptions {
 }
 
 function checkWholeNumber(prop: string, value: number, min: number, max: number, unit: string) {
-  if (!Number.isSafeInteger(value) || value < min || value > max) {
+  const result = wholeNumber(min, max).safeParse(value);
+  if (!result.success) {
     throw new FunctionSettingsError(
-      `${prop} must be a whole number from ${min} to ${max} ${unit}, got ${value}.` +
+      `${prop} ${result.error.issues[0]?.message} ${unit}, got ${value}.` +
         (prop === 'timeoutSeconds'
           ? ' API Gateway answers within 30 s, so a function behind it never needs more than 29.'
           : ''),

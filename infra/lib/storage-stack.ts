@@ -1,4 +1,4 @@
-import { ROUTES, type RouteDefinition } from '@autobio/functions';
+import { ROUTES, type RouteDefinition, TASKS } from '@autobio/functions';
 import { KeyLayout } from '@autobio/s3-storage/key-layout';
 import { Annotations, CfnOutput, RemovalPolicy, Stack, type StackProps, Tags } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -7,10 +7,12 @@ import { StringParameter } from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
 import { replaceAutoDeleteManagedPolicy } from './auto-delete-provider.ts';
 import { PROJECT_TAG, SSM_PARAMETER_NAMES, ssmParameterPath } from './constants.ts';
+import type { DeletionTargets } from './deletion-targets.ts';
 import { contextKey } from './environment-config.ts';
 import { GeneratedCdn } from './generated-cdn.ts';
 import { IllustrationGenRole } from './illustration-gen-role.ts';
 import { accountRegionalBucketName } from './replica-stack.ts';
+import { ScheduledTask } from './scheduled-task.ts';
 import { StorageApi } from './storage-api.ts';
 import { StorageBucket } from './storage-bucket.ts';
 import type { EnvironmentConfig } from './types/config.ts';
@@ -45,6 +47,8 @@ export class StorageStack extends Stack {
   public readonly replicaBucket?: IBucket;
   /** The HTTP API and its functions. */
   public readonly api: StorageApi;
+  /** The scheduled tasks of `@autobio/functions` (the deletion sweep), by task name. */
+  public readonly tasks: Readonly<Record<string, ScheduledTask>>;
 
   public constructor(scope: Construct, id: string, props: StorageStackProps) {
     const { config } = props;
@@ -102,6 +106,14 @@ export class StorageStack extends Stack {
       });
     }
 
+    const deletionTargets: DeletionTargets = {
+      keyLayout: this.keyLayout,
+      replicaBucket: this.replicaBucket,
+      replicaRegion: config.replication?.region,
+      distribution: this.cdn?.distribution,
+    };
+    const logRemovalPolicy =
+      config.removal === 'destroy' ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN;
     const { api } = config;
     this.api = new StorageApi(this, 'Api', {
       storage: this.storage,
@@ -114,7 +126,8 @@ export class StorageStack extends Stack {
       throttleRateLimit: api.throttleRateLimit,
       throttleBurstLimit: api.throttleBurstLimit,
       logRetention: api.logRetentionDays as RetentionDays,
-      logRemovalPolicy: config.removal === 'destroy' ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
+      logRemovalPolicy,
+      deletionTargets,
       cdn:
         this.cdn && config.cdn
           ? {
@@ -125,6 +138,18 @@ export class StorageStack extends Stack {
           : undefined,
     });
     this.annotateApiSettings();
+    this.tasks = Object.fromEntries(
+      TASKS.map((task) => [
+        task.name,
+        new ScheduledTask(this, pascalCase(task.name), {
+          task,
+          storage: this.storage,
+          logRetention: api.logRetentionDays as RetentionDays,
+          logRemovalPolicy,
+          ...deletionTargets,
+        }),
+      ]),
+    );
 
     if (config.corsOrigins.length === 0) {
       Annotations.of(this).addWarningV2(
@@ -222,4 +247,11 @@ export class StorageStack extends Stack {
       });
     }
   }
+}
+
+function pascalCase(name: string): string {
+  return name
+    .split('-')
+    .map((part) => part.charAt(0).toUpperCase() + part.slice(1))
+    .join('');
 }

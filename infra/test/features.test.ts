@@ -33,8 +33,9 @@ describe('transfer acceleration', () => {
         }),
       ).map((fn) => fn.Properties.Environment.Variables.S3_USE_ACCELERATE_ENDPOINT);
 
-    expect(functionsWith(true)).toEqual(Array(7).fill('true'));
-    expect(functionsWith(false)).toEqual(Array(7).fill(undefined));
+    // One per route, and the deletion sweep.
+    expect(functionsWith(true)).toEqual(Array(8).fill('true'));
+    expect(functionsWith(false)).toEqual(Array(8).fill(undefined));
   });
 
   it('is absent when switched off', () => {
@@ -343,13 +344,14 @@ describe('configuration that reaches the template', () => {
       'autobio:dev:subjectPrefix': 'people/',
       'autobio:dev:generatedPrefix': 'art/',
       'autobio:dev:stubsPrefix': 'samples/',
+      'autobio:dev:deletionsPrefix': 'erasures/',
     });
     const { template, bucketId, properties } = bucketOf(stacks);
     const roleId = logicalIdOf(stacks.storage, stacks.storage.illustrationGen.role);
 
     expect(
       (properties.LifecycleConfiguration.Rules as { Prefix?: string }[]).map((rule) => rule.Prefix),
-    ).toEqual([undefined, undefined, 'people/', 'art/']);
+    ).toEqual([undefined, undefined, 'erasures/', 'people/', 'art/']);
     template.hasResourceProperties('AWS::IAM::Policy', {
       Roles: [{ Ref: roleId }],
       PolicyDocument: {

@@ -62,8 +62,15 @@ const EXPECTED_ACCESS: Record<
   RouteKey,
   { objects: string[]; listPrefixes: string[]; versionListPrefixes?: string[] }
 > = {
-  'POST /uploads/subject': { objects: ['s3:PutObject subjects/*'], listPrefixes: [] },
-  'POST /uploads/avatar': { objects: ['s3:PutObject avatars/*'], listPrefixes: [] },
+  // Each route that stores anything first looks for the caller's pending-deletion marker.
+  'POST /uploads/subject': {
+    objects: ['s3:PutObject subjects/*', 's3:GetObject deletions/*'],
+    listPrefixes: ['deletions/*'],
+  },
+  'POST /uploads/avatar': {
+    objects: ['s3:PutObject avatars/*', 's3:GetObject deletions/*'],
+    listPrefixes: ['deletions/*'],
+  },
   'GET /images/subject': {
     objects: ['s3:GetObject subjects/*'],
     listPrefixes: ['subjects/*'],
@@ -75,19 +82,24 @@ const EXPECTED_ACCESS: Record<
   },
   'POST /illustrations/{kind}': {
     objects: [
-      ...['subjects/*', 'stubs/*', ...GENERATED].map((r) => `s3:GetObject ${r}`),
+      ...['subjects/*', 'stubs/*', 'deletions/*', ...GENERATED].map((r) => `s3:GetObject ${r}`),
       ...GENERATED.map((r) => `s3:PutObject ${r}`),
-      // The output key of a failed call to the illustration-gen service.
+      // The output key of a failed generate, in either mode.
       ...GENERATED.map((r) => `s3:DeleteObject ${r}`),
     ],
-    listPrefixes: ['subjects/*', 'stubs/*', ...GENERATED],
+    listPrefixes: ['subjects/*', 'stubs/*', 'deletions/*', ...GENERATED],
   },
   'DELETE /me/data': {
-    objects: ['subjects/*', 'avatars/*', ...GENERATED].flatMap((r) => [
-      `s3:DeleteObject ${r}`,
-      `s3:DeleteObjectVersion ${r}`,
-    ]),
-    listPrefixes: ['subjects/*', 'avatars/*', ...GENERATED],
+    objects: [
+      ...['subjects/*', 'avatars/*', ...GENERATED].flatMap((r) => [
+        `s3:DeleteObject ${r}`,
+        `s3:DeleteObjectVersion ${r}`,
+      ]),
+      // The pending-deletion marker: read if there is one, else written.
+      's3:GetObject deletions/*',
+      's3:PutObject deletions/*',
+    ],
+    listPrefixes: ['subjects/*', 'avatars/*', 'deletions/*', ...GENERATED],
     versionListPrefixes: ['subjects/*', 'avatars/*', ...GENERATED],
   },
 };
@@ -321,6 +333,7 @@ describe.each(VARIANTS)('the %s API', (variant) => {
         S3_AVATAR_PREFIX: 'avatars/',
         S3_GENERATED_PREFIX: 'generated/',
         S3_STUBS_PREFIX: 'stubs/',
+        S3_DELETIONS_PREFIX: 'deletions/',
         ...(generate ? illustrationGen : {}),
       });
     }

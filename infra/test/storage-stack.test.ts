@@ -170,6 +170,13 @@ describe.each(ENVIRONMENT_NAMES)('the %s stack', (name) => {
           Status: 'Enabled',
         },
         {
+          Id: 'expire-deletion-markers',
+          Prefix: 'deletions/',
+          ExpirationInDays: 30,
+          NoncurrentVersionExpiration: { NoncurrentDays: 1 },
+          Status: 'Enabled',
+        },
+        {
           Id: 'intelligent-tiering-subjects',
           Prefix: 'subjects/',
           ObjectSizeGreaterThan: 131071,

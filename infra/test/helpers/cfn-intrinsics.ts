@@ -124,7 +124,10 @@ export function templateValues(
   const pseudo: IntrinsicValues = { refs, attributes };
   // First, as a log group may be named after its function: /aws/lambda/<function name>.
   for (const [logicalId, resource] of Object.entries(template.Resources)) {
-    if (resource.Type === 'AWS::Lambda::Function') refs[logicalId] = generated(logicalId);
+    if (resource.Type !== 'AWS::Lambda::Function') continue;
+    refs[logicalId] = generated(logicalId);
+    attributes[`${logicalId}.Arn`] =
+      `arn:aws:lambda:${region}:${accountId}:function:${generated(logicalId)}`;
   }
   for (const [logicalId, resource] of Object.entries(template.Resources)) {
     const properties = resource.Properties ?? {};

@@ -1,4 +1,4 @@
-import { ROUTES } from '@autobio/functions';
+import { ROUTES, TASKS } from '@autobio/functions';
 import { type CfnResource, type Stack, Token } from 'aws-cdk-lib';
 import type { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -144,12 +144,55 @@ function roleCases(variant: AppVariant, synth: ValidatedSynth, environment: Envi
   const cdnSecret = storageStack.config.cdn
     ? `arn:aws:secretsmanager:${main.region}:${main.accountId}:secret:${storageStack.config.cdn.privateKeySecretName}-`
     : undefined;
+  // Account deletion reaches the replica by area, and the distribution, when they exist.
+  const replicaStack = synth.stacks[environment].replica;
+  const replicaArn = replicaStack
+    ? arnOf(
+        templates.find((t) => t.stack === replicaStack) as ResolvedTemplate,
+        replicaStack.bucket,
+      )
+    : undefined;
+  const distributionArn = storageStack.cdn
+    ? `arn:aws:cloudfront::${main.accountId}:distribution/${main.values.refs[logicalIdOf(main.stack, storageStack.cdn.distribution)]}`
+    : undefined;
+  const deletionRules = (use: (typeof TASKS)[number] | (typeof ROUTES)[number]): AccessRule[] => [
+    ...(use.replica && replicaArn ? areaRules(replicaArn, layout, use.replica.storage) : []),
+    ...(use.cdnInvalidation && distributionArn
+      ? [
+          {
+            kind: 'other' as const,
+            actions: [...use.cdnInvalidation.actions],
+            resourcePrefix: distributionArn,
+          },
+        ]
+      : []),
+  ];
+  for (const task of TASKS) {
+    const scheduled = storageStack.tasks[task.name];
+    if (!scheduled) throw new Error(`${environment} has no function for task ${task.name}`);
+    const fn = scheduled.function;
+    expectAccess(main, fn.role, `${task.name} function`, [
+      ...areaRules(storageBucketArn, layout, task.storage),
+      ...deletionRules(task),
+      logWriteRule(arnOf(main, fn.logGroup)),
+      XRAY_RULE,
+    ]);
+    const schedulerRole = scheduled.node.findChild('SchedulerRole');
+    expectAccess(main, schedulerRole, `${task.name} schedule's role`, [
+      {
+        kind: 'other',
+        actions: ['lambda:InvokeFunction'],
+        resourcePrefix: arnOf(main, fn.function),
+      },
+    ]);
+  }
   for (const route of ROUTES) {
     const fn = storageStack.api.functions[route.name];
     if (!fn) throw new Error(`${environment} has no function for route ${route.name}`);
     const cdnUse = cdnSecret === undefined ? undefined : route.cdn;
     expectAccess(main, fn.role, `${route.name} function`, [
       ...areaRules(storageBucketArn, layout, cdnUse ? cdnUse.storage : route.storage),
+      ...deletionRules(route),
       logWriteRule(arnOf(main, fn.logGroup)),
       XRAY_RULE,
       ...(cdnUse && cdnSecret
@@ -170,10 +213,7 @@ function roleCases(variant: AppVariant, synth: ValidatedSynth, environment: Envi
     areaRules(storageBucketArn, layout, ILLUSTRATION_GEN_GRANTS),
   );
   const { replicationRole } = storageStack.storage;
-  const replicaStack = synth.stacks[environment].replica;
-  if (replicationRole && replicaStack) {
-    const replicaTemplate = templates.find((t) => t.stack === replicaStack) as ResolvedTemplate;
-    const replicaArn = arnOf(replicaTemplate, replicaStack.bucket);
+  if (replicationRole && replicaArn) {
     expectAccess(main, replicationRole, 'replication role', [
       {
         kind: 'bucket',
@@ -241,6 +281,30 @@ function roleCases(variant: AppVariant, synth: ValidatedSynth, environment: Envi
             resource: resource as string,
           }))
         : []),
+      // The distribution (its invalidation is account deletion's), another one, and what no
+      // function may do to it; every function's own ARN and another's.
+      ...(distributionArn && t === main
+        ? [
+            ['cloudfront:CreateInvalidation', distributionArn],
+            ['cloudfront:CreateInvalidation', `${distributionArn.replace(/[^/]+$/, 'EOTHER')}`],
+            ['cloudfront:UpdateDistribution', distributionArn],
+          ].map(([action, resource]) => ({
+            kind: 'other' as const,
+            action: action as string,
+            resource: resource as string,
+          }))
+        : []),
+      ...Object.values(storageStack.tasks).flatMap((task) =>
+        t === main
+          ? [
+              {
+                kind: 'other' as const,
+                action: 'lambda:InvokeFunction',
+                resource: arnOf(main, task.function.function),
+              },
+            ]
+          : [],
+      ),
     ];
     for (const role of rolesOf(t.resolved, t.values)) {
       const expected = expectations.get(`${t.stackName}/${role.logicalId}`);
