@@ -1,4 +1,5 @@
 import { createPublicKey } from 'node:crypto';
+import { handler as generateIllustration } from '@autobio/functions/handlers/generate-illustration';
 import { handler as listIllustrations } from '@autobio/functions/handlers/list-illustrations';
 import { Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -33,12 +34,14 @@ afterAll(async () => {
  * references resolved to the stand-ins (after checking they point at the distribution and the
  * public key).
  */
-function synthesizedCdnEnvironment(): Record<string, string> {
+function synthesizedCdnEnvironment(
+  route: 'list-illustrations' | 'generate-illustration',
+): Record<string, string> {
   const { storage } = environmentStacks('prod', {
     'autobio:prod:cdn': true,
     'autobio:prod:cdnPublicKeyPem': testCdnKeyPair().publicKeyPem,
   });
-  const fn = storage.api.functions['list-illustrations']!;
+  const fn = storage.api.functions[route]!;
   const variables: Record<string, unknown> =
     Template.fromStack(storage).toJSON().Resources[logicalIdOf(storage, fn.function)].Properties
       .Environment.Variables;
@@ -60,7 +63,7 @@ function synthesizedCdnEnvironment(): Record<string, string> {
 
 describe('prod synthesized with the CDN on', () => {
   it('answers CloudFront URLs from the list route, signed with the key pair of its settings', async () => {
-    const environment = synthesizedCdnEnvironment();
+    const environment = synthesizedCdnEnvironment('list-illustrations');
     expect(environment).toEqual({
       CDN_DOMAIN_NAME: DOMAIN,
       CDN_KEY_PAIR_ID: KEY_PAIR_ID,
@@ -94,6 +97,46 @@ describe('prod synthesized with the CDN on', () => {
     expect(url.resource).toBe(`https://${DOMAIN}/${key}`);
     expect(url.keyPairId).toBe(KEY_PAIR_ID);
     expect(url.expires * 1000).toBe(Date.parse(item!.expiresAt));
+    expect(url.verifiesWith(createPublicKey(publicKeyPem))).toBe(true);
+  });
+  it('answers a CloudFront URL from the generate route too, signed the same way', async () => {
+    const environment = synthesizedCdnEnvironment('generate-illustration');
+    expect(environment).toEqual({
+      CDN_DOMAIN_NAME: DOMAIN,
+      CDN_KEY_PAIR_ID: KEY_PAIR_ID,
+      CDN_PRIVATE_KEY_SECRET_ID: 'autobio/prod/cdn-private-key',
+    });
+    const { privateKey, publicKeyPem } = testCdnKeyPair();
+    secrets.put(
+      environment.CDN_PRIVATE_KEY_SECRET_ID!,
+      privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+    );
+    for (const [name, value] of Object.entries(environment)) vi.stubEnv(name, value);
+    vi.stubEnv('AWS_ENDPOINT_URL_SECRETS_MANAGER', secrets.endpoint);
+    vi.stubEnv('AWS_REGION', 'us-east-1');
+    vi.stubEnv('AWS_ACCESS_KEY_ID', 'AKIDFUNCTIONROLE');
+    vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'function-role-secret');
+    const user = fixture.newUser();
+    const storage = fixture.storage();
+    await storage.putObject(storage.getSubjectKey(user), fakePng(64), { contentType: 'image/png' });
+    await storage.putObject(storage.getStubKey('placeholder.png'), fakePng(65), {
+      contentType: 'image/png',
+    });
+
+    const result = await invoke(generateIllustration, {
+      method: 'POST',
+      route: '/illustrations/{kind}',
+      sub: user,
+      pathParameters: { kind: 'memory' },
+      body: {},
+    });
+
+    expect(result.statusCode).toBe(201);
+    const { key, url: signed, expiresAt } = result.json.illustration;
+    const url = readCannedPolicyUrl(signed);
+    expect(url.resource).toBe(`https://${DOMAIN}/${key}`);
+    expect(url.keyPairId).toBe(KEY_PAIR_ID);
+    expect(url.expires * 1000).toBe(Date.parse(expiresAt));
     expect(url.verifiesWith(createPublicKey(publicKeyPem))).toBe(true);
   });
 });

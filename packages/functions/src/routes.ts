@@ -148,8 +148,8 @@ export const ROUTES: readonly RouteDefinition[] = [
     [
       ...grant(['subjects'], READ_IF_PRESENT),
       ...grant(['stubs'], READ_IF_PRESENT),
-      // DeleteObject: after a failed call to the service, the key it was asked to write is
-      // deleted, so that a failure leaves no illustration behind.
+      // DeleteObject: after a failed generate, in either mode, the key it wrote or asked the
+      // service to write is deleted, so that a failure leaves no illustration behind.
       ...grant(GENERATED_AREAS, [
         's3:ListBucket',
         's3:GetObject',
@@ -164,6 +164,15 @@ export const ROUTES: readonly RouteDefinition[] = [
       'ILLUSTRATION_GEN_TIMEOUT_MS',
       'STUB_IMAGE_NAME',
     ],
+    // With the CDN its URL is CloudFront's: nothing generated is read from S3 but listed.
+    {
+      storage: [
+        ...grant(['subjects'], READ_IF_PRESENT),
+        ...grant(['stubs'], READ_IF_PRESENT),
+        ...grant(GENERATED_AREAS, ['s3:ListBucket', 's3:PutObject', 's3:DeleteObject']),
+        ...DELETION_CHECK,
+      ],
+    },
   ),
   route(
     'delete-my-data',

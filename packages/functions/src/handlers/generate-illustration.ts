@@ -7,8 +7,9 @@ import {
 } from '@autobio/s3-storage';
 import type { Context } from 'aws-lambda';
 import { LAMBDA_TIME_RESERVE_MS } from '../constants.ts';
-import { loadIllustrationGenConfig } from '../env.ts';
+import { loadCdnConfig, loadIllustrationGenConfig } from '../env.ts';
 import { HttpError, IllustrationGenError } from '../errors.ts';
+import { cdnUrlSigner, type SignCdnUrl } from '../internal/cdn-urls.ts';
 import { refuseWhileDeletionPending } from '../internal/deletion-pending.ts';
 import { createRouteHandler, describeError } from '../internal/http.ts';
 import { requestIllustration } from '../internal/illustration-gen-client.ts';
@@ -178,12 +179,16 @@ async function generateWithService(
   return key;
 }
 
-/** The generated illustration at `key`, with its download URL. @throws when nothing is there. */
+/**
+ * The generated illustration at `key`, with its download URL: CloudFront's when `signCdnUrl` is
+ * given (the CDN is on), else S3's. @throws when nothing is there.
+ */
 async function describeIllustration(
   key: string,
   kind: GeneratedKind,
   source: IllustrationGenConfig['mode'],
   call: CallOptions,
+  signCdnUrl: SignCdnUrl | undefined,
 ): Promise<GenerateIllustrationResponse> {
   const object = await s3Client.findObject(key, call);
   if (!object) {
@@ -193,20 +198,23 @@ async function describeIllustration(
     );
   }
   const createdAt = new Date(s3Client.keys.parseGeneratedKey(key)!.timestampMs);
-  const signingDate = new Date();
+  // Whole seconds, as the list route: S3's X-Amz-Date and CloudFront's Expires have none, so
+  // expiresAt is exactly when either URL stops working.
+  const signingDate = new Date(Math.floor(Date.now() / 1000) * 1000);
+  const expiry = new Date(signingDate.getTime() + DEFAULT_PRESIGN_EXPIRES_IN_SECONDS * 1000);
   return {
     illustration: {
       key,
       kind,
       createdAt: createdAt.toISOString(),
       sizeBytes: object.sizeBytes,
-      url: await s3Client.generatePresignedDownloadUrl(key, {
-        expiresInSeconds: DEFAULT_PRESIGN_EXPIRES_IN_SECONDS,
-        signingDate,
-      }),
-      expiresAt: new Date(
-        signingDate.getTime() + DEFAULT_PRESIGN_EXPIRES_IN_SECONDS * 1000,
-      ).toISOString(),
+      url: signCdnUrl
+        ? signCdnUrl(key, expiry)
+        : await s3Client.generatePresignedDownloadUrl(key, {
+            expiresInSeconds: DEFAULT_PRESIGN_EXPIRES_IN_SECONDS,
+            signingDate,
+          }),
+      expiresAt: expiry.toISOString(),
     },
     source,
   };
@@ -235,6 +243,11 @@ export const handler = createRouteHandler({
       ),
     };
     await refuseWhileDeletionPending(userId, call);
+    const cdn = loadCdnConfig();
+    // Read beside the generation (after a cold start the key comes from Secrets Manager);
+    // caught here so that a failed generation leaves no unhandled rejection behind.
+    const cdnSigner = cdn ? cdnUrlSigner(cdn) : undefined;
+    cdnSigner?.catch(() => {});
     const subjectKey = s3Client.getSubjectKey(userId);
     if (!(await s3Client.findObject(subjectKey, call))) {
       throw new HttpError(
@@ -267,7 +280,7 @@ export const handler = createRouteHandler({
                 call,
               },
             );
-      const response = await describeIllustration(key, kind, config.mode, call);
+      const response = await describeIllustration(key, kind, config.mode, call, await cdnSigner);
       log.info('Illustration generated', { key, source: config.mode });
       return { statusCode: 201, body: response };
     } catch (error) {

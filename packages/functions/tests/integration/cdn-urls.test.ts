@@ -1,6 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { DEFAULT_PRESIGN_EXPIRES_IN_SECONDS, type GeneratedKind } from '@autobio/s3-storage';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { handler as generateIllustration } from '../../src/handlers/generate-illustration.ts';
 import { handler as listIllustrations } from '../../src/handlers/list-illustrations.ts';
 import {
   type CdnKeyPair,
@@ -227,6 +228,65 @@ describe('GET /illustrations/{kind} with the CDN on', () => {
       );
       expect(secrets.take()).toEqual([]);
     });
+  });
+});
+
+describe('POST /illustrations/{kind} with the CDN on', () => {
+  it('answers the new illustration with a CloudFront URL signed with the key pair, expiring at expiresAt', async () => {
+    useCdn();
+    const user = fixture.newUser();
+    const storage = fixture.storage();
+    await storage.putObject(storage.getSubjectKey(user), fakePng(64), { contentType: 'image/png' });
+    await storage.putObject(storage.getStubKey('placeholder.png'), fakePng(65), {
+      contentType: 'image/png',
+    });
+
+    const before = Math.floor(Date.now() / 1000);
+    const result = await invoke(generateIllustration, {
+      method: 'POST',
+      route: '/illustrations/{kind}',
+      sub: user,
+      pathParameters: { kind: 'memory' },
+      body: {},
+    });
+    const after = Math.ceil(Date.now() / 1000);
+
+    expect(result.statusCode).toBe(201);
+    const { key, url: signed, expiresAt } = result.json.illustration;
+    const url = readCannedPolicyUrl(signed);
+    expect(url.resource).toBe(`https://${DOMAIN}/${key}`);
+    expect(url.keyPairId).toBe(KEY_PAIR_ID);
+    expect(url.expires * 1000).toBe(Date.parse(expiresAt));
+    expect(url.expires).toBeGreaterThanOrEqual(before + DEFAULT_PRESIGN_EXPIRES_IN_SECONDS);
+    expect(url.expires).toBeLessThanOrEqual(after + DEFAULT_PRESIGN_EXPIRES_IN_SECONDS);
+    expect(url.verifiesWith(keys.publicKey), signed).toBe(true);
+    expect(url.verifiesWith(newCdnKeyPair().publicKey)).toBe(false);
+  });
+
+  it('deletes what it generated when the signing key cannot be read, and answers 500', async () => {
+    useCdn(null);
+    const user = fixture.newUser();
+    const storage = fixture.storage();
+    await storage.putObject(storage.getSubjectKey(user), fakePng(64), { contentType: 'image/png' });
+    await storage.putObject(storage.getStubKey('placeholder.png'), fakePng(65), {
+      contentType: 'image/png',
+    });
+
+    const result = await invoke(generateIllustration, {
+      method: 'POST',
+      route: '/illustrations/{kind}',
+      sub: user,
+      pathParameters: { kind: 'memory' },
+      body: {},
+    });
+
+    expect(result.statusCode).toBe(500);
+    expect(loggedError()).toMatch(/^CDN_PRIVATE_KEY_SECRET_ID: names the secret/);
+    const left = [];
+    for await (const object of storage.listKeys(storage.getAreaPrefix('generated/memory') + user)) {
+      left.push(object.key);
+    }
+    expect(left).toEqual([]);
   });
 });
 

@@ -205,42 +205,7 @@ const scenarios: Record<RouteName, (user: string) => Promise<void>> = {
       for (const item of page.json.items) await fetchOk(item.url);
     }
   },
-  'generate-illustration': async (user) => {
-    await seed(defaultKeyLayout.subjectKey(user));
-    await seed(defaultKeyLayout.stubKey('placeholder'));
-    // The failing runs: the service writes the key it is given and then fails, so the handler
-    // deletes it (s3:DeleteObject on each generated area).
-    const failing = { kind: 'status', statusCode: 500, body: 'boom', writes: true } as const;
-    const runs = [
-      { kind: 'memory', url: undefined, service: undefined, status: 201 },
-      { kind: 'subject', url: undefined, service: undefined, status: 201 },
-      { kind: 'memory', url: service.url, service: { kind: 'good' } as const, status: 201 },
-      { kind: 'memory', url: service.url, service: failing, status: 502 },
-      { kind: 'subject', url: service.url, service: failing, status: 502 },
-    ];
-    for (const run of runs) {
-      vi.stubEnv('ILLUSTRATION_GEN_URL', run.url);
-      if (run.service) service.behave(run.service);
-      const result = await invoke(generateIllustration, {
-        method: 'POST',
-        route: '/illustrations/{kind}',
-        sub: user,
-        pathParameters: { kind: run.kind },
-      });
-      expect(result.statusCode, `${run.kind} ${run.service?.kind ?? 'stub'}`).toBe(run.status);
-      if (run.status === 201) await fetchOk(result.json.illustration.url);
-    }
-    service.behave({ kind: 'good' });
-    vi.stubEnv('ILLUSTRATION_GEN_URL', undefined);
-    await markPending(user);
-    const refused = await invoke(generateIllustration, {
-      method: 'POST',
-      route: '/illustrations/{kind}',
-      sub: user,
-      pathParameters: { kind: 'memory' },
-    });
-    expect(refused.statusCode).toBe(409);
-  },
+  'generate-illustration': (user) => generateEveryWay(user, fetchOk),
   'delete-my-data': async (user) => {
     useReplicaAndCdn();
     await seedEveryUserArea(user);
@@ -254,6 +219,48 @@ const scenarios: Record<RouteName, (user: string) => Promise<void>> = {
     }
   },
 };
+
+/**
+ * Every request generate makes: stub and service mode, both kinds, a failed service call (whose
+ * output the handler deletes) and a refusal while a deletion is pending; `useUrl` takes each
+ * answered URL.
+ */
+async function generateEveryWay(user: string, useUrl: (url: string) => Promise<void>) {
+  await seed(defaultKeyLayout.subjectKey(user));
+  await seed(defaultKeyLayout.stubKey('placeholder'));
+  // The failing runs: the service writes the key it is given and then fails, so the handler
+  // deletes it (s3:DeleteObject on each generated area).
+  const failing = { kind: 'status', statusCode: 500, body: 'boom', writes: true } as const;
+  const runs = [
+    { kind: 'memory', url: undefined, service: undefined, status: 201 },
+    { kind: 'subject', url: undefined, service: undefined, status: 201 },
+    { kind: 'memory', url: service.url, service: { kind: 'good' } as const, status: 201 },
+    { kind: 'memory', url: service.url, service: failing, status: 502 },
+    { kind: 'subject', url: service.url, service: failing, status: 502 },
+  ];
+  for (const run of runs) {
+    vi.stubEnv('ILLUSTRATION_GEN_URL', run.url);
+    if (run.service) service.behave(run.service);
+    const result = await invoke(generateIllustration, {
+      method: 'POST',
+      route: '/illustrations/{kind}',
+      sub: user,
+      pathParameters: { kind: run.kind },
+    });
+    expect(result.statusCode, `${run.kind} ${run.service?.kind ?? 'stub'}`).toBe(run.status);
+    if (run.status === 201) await useUrl(result.json.illustration.url);
+  }
+  service.behave({ kind: 'good' });
+  vi.stubEnv('ILLUSTRATION_GEN_URL', undefined);
+  await markPending(user);
+  const refused = await invoke(generateIllustration, {
+    method: 'POST',
+    route: '/illustrations/{kind}',
+    sub: user,
+    pathParameters: { kind: 'memory' },
+  });
+  expect(refused.statusCode).toBe(409);
+}
 
 /** Each task's run, after `arrange` (not recorded) has given it work in every area it grants. */
 const taskScenarios: Record<
@@ -295,6 +302,10 @@ const cdnScenarios: Partial<Record<RouteName, (user: string) => Promise<void>>> 
       for (const item of page.json.items) expect(new URL(item.url).host).toBe(CDN_DOMAIN);
     }
   },
+  'generate-illustration': (user) =>
+    generateEveryWay(user, async (url) => {
+      expect(new URL(url).host).toBe(CDN_DOMAIN);
+    }),
 };
 
 const granted = (grants: readonly StorageGrant[] = []) =>
