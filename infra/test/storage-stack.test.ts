@@ -333,6 +333,7 @@ describe.each(ENVIRONMENT_NAMES)('the %s stack', (name) => {
       S3_AVATAR_PREFIX: 'avatars/',
       S3_GENERATED_PREFIX: 'generated/',
       S3_STUBS_PREFIX: 'stubs/',
+      S3_DELETIONS_PREFIX: 'deletions/',
     });
   });
 });

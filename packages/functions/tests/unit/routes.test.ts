@@ -145,10 +145,11 @@ describe('ROUTES', () => {
     for (const name of generation) expect(FUNCTION_ENVIRONMENT_VARIABLES).toHaveProperty(name);
   });
 
-  it('lets only the list route answer CloudFront URLs, reading the CDN variables, and only list with the CDN on', () => {
+  it('lets only the list and generate routes answer CloudFront URLs, reading the CDN variables, and read no generated object with the CDN on', () => {
     const cdnVariables = ['CDN_DOMAIN_NAME', 'CDN_KEY_PAIR_ID', 'CDN_PRIVATE_KEY_SECRET_ID'];
     expect(ROUTES.filter((route) => route.cdn).map((route) => route.name)).toEqual([
       'list-illustrations',
+      'generate-illustration',
     ]);
     for (const route of ROUTES) {
       for (const name of cdnVariables) {
@@ -160,6 +161,13 @@ describe('ROUTES', () => {
     expect(getRoute('list-illustrations').cdn?.storage).toEqual([
       { area: 'generated/memory', actions: ['s3:ListBucket'] },
       { area: 'generated/subject', actions: ['s3:ListBucket'] },
+    ]);
+    const generated = getRoute('generate-illustration').cdn?.storage.filter((grant) =>
+      grant.area.startsWith('generated/'),
+    );
+    expect(generated).toEqual([
+      { area: 'generated/memory', actions: ['s3:ListBucket', 's3:PutObject', 's3:DeleteObject'] },
+      { area: 'generated/subject', actions: ['s3:ListBucket', 's3:PutObject', 's3:DeleteObject'] },
     ]);
   });
 
