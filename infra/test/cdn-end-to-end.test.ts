@@ -61,25 +61,33 @@ function synthesizedCdnEnvironment(
   ) as Record<string, string>;
 }
 
+/**
+ * Sets the route function's synthesized CDN variables (after checking them) and the one-time
+ * setup, the private key in Secrets Manager under the configured name; returns the public key.
+ */
+function useSynthesizedCdn(route: 'list-illustrations' | 'generate-illustration'): string {
+  const environment = synthesizedCdnEnvironment(route);
+  expect(environment).toEqual({
+    CDN_DOMAIN_NAME: DOMAIN,
+    CDN_KEY_PAIR_ID: KEY_PAIR_ID,
+    CDN_PRIVATE_KEY_SECRET_ID: 'autobio/prod/cdn-private-key',
+  });
+  const { privateKey, publicKeyPem } = testCdnKeyPair();
+  secrets.put(
+    environment.CDN_PRIVATE_KEY_SECRET_ID!,
+    privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+  );
+  for (const [name, value] of Object.entries(environment)) vi.stubEnv(name, value);
+  vi.stubEnv('AWS_ENDPOINT_URL_SECRETS_MANAGER', secrets.endpoint);
+  vi.stubEnv('AWS_REGION', 'us-east-1');
+  vi.stubEnv('AWS_ACCESS_KEY_ID', 'AKIDFUNCTIONROLE');
+  vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'function-role-secret');
+  return publicKeyPem;
+}
+
 describe('prod synthesized with the CDN on', () => {
   it('answers CloudFront URLs from the list route, signed with the key pair of its settings', async () => {
-    const environment = synthesizedCdnEnvironment('list-illustrations');
-    expect(environment).toEqual({
-      CDN_DOMAIN_NAME: DOMAIN,
-      CDN_KEY_PAIR_ID: KEY_PAIR_ID,
-      CDN_PRIVATE_KEY_SECRET_ID: 'autobio/prod/cdn-private-key',
-    });
-    // The one-time setup: the private key in Secrets Manager under the configured name.
-    const { privateKey, publicKeyPem } = testCdnKeyPair();
-    secrets.put(
-      environment.CDN_PRIVATE_KEY_SECRET_ID!,
-      privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
-    );
-    for (const [name, value] of Object.entries(environment)) vi.stubEnv(name, value);
-    vi.stubEnv('AWS_ENDPOINT_URL_SECRETS_MANAGER', secrets.endpoint);
-    vi.stubEnv('AWS_REGION', 'us-east-1');
-    vi.stubEnv('AWS_ACCESS_KEY_ID', 'AKIDFUNCTIONROLE');
-    vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'function-role-secret');
+    const publicKeyPem = useSynthesizedCdn('list-illustrations');
     const user = fixture.newUser();
     const key = fixture.storage().getGeneratedKey('memory', user);
     await fixture.storage().putObject(key, fakePng(64), { contentType: 'image/png' });
@@ -100,22 +108,7 @@ describe('prod synthesized with the CDN on', () => {
     expect(url.verifiesWith(createPublicKey(publicKeyPem))).toBe(true);
   });
   it('answers a CloudFront URL from the generate route too, signed the same way', async () => {
-    const environment = synthesizedCdnEnvironment('generate-illustration');
-    expect(environment).toEqual({
-      CDN_DOMAIN_NAME: DOMAIN,
-      CDN_KEY_PAIR_ID: KEY_PAIR_ID,
-      CDN_PRIVATE_KEY_SECRET_ID: 'autobio/prod/cdn-private-key',
-    });
-    const { privateKey, publicKeyPem } = testCdnKeyPair();
-    secrets.put(
-      environment.CDN_PRIVATE_KEY_SECRET_ID!,
-      privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
-    );
-    for (const [name, value] of Object.entries(environment)) vi.stubEnv(name, value);
-    vi.stubEnv('AWS_ENDPOINT_URL_SECRETS_MANAGER', secrets.endpoint);
-    vi.stubEnv('AWS_REGION', 'us-east-1');
-    vi.stubEnv('AWS_ACCESS_KEY_ID', 'AKIDFUNCTIONROLE');
-    vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'function-role-secret');
+    const publicKeyPem = useSynthesizedCdn('generate-illustration');
     const user = fixture.newUser();
     const storage = fixture.storage();
     await storage.putObject(storage.getSubjectKey(user), fakePng(64), { contentType: 'image/png' });

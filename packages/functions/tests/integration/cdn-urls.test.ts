@@ -231,24 +231,33 @@ describe('GET /illustrations/{kind} with the CDN on', () => {
   });
 });
 
+/** A new user with a subject image, and the stub stub mode copies. */
+async function userWithSubject(): Promise<string> {
+  const user = fixture.newUser();
+  const storage = fixture.storage();
+  await storage.putObject(storage.getSubjectKey(user), fakePng(64), { contentType: 'image/png' });
+  await storage.putObject(storage.getStubKey('placeholder.png'), fakePng(65), {
+    contentType: 'image/png',
+  });
+  return user;
+}
+
+const generate = (sub: string) =>
+  invoke(generateIllustration, {
+    method: 'POST',
+    route: '/illustrations/{kind}',
+    sub,
+    pathParameters: { kind: 'memory' },
+    body: {},
+  });
+
 describe('POST /illustrations/{kind} with the CDN on', () => {
   it('answers the new illustration with a CloudFront URL signed with the key pair, expiring at expiresAt', async () => {
     useCdn();
-    const user = fixture.newUser();
-    const storage = fixture.storage();
-    await storage.putObject(storage.getSubjectKey(user), fakePng(64), { contentType: 'image/png' });
-    await storage.putObject(storage.getStubKey('placeholder.png'), fakePng(65), {
-      contentType: 'image/png',
-    });
+    const user = await userWithSubject();
 
     const before = Math.floor(Date.now() / 1000);
-    const result = await invoke(generateIllustration, {
-      method: 'POST',
-      route: '/illustrations/{kind}',
-      sub: user,
-      pathParameters: { kind: 'memory' },
-      body: {},
-    });
+    const result = await generate(user);
     const after = Math.ceil(Date.now() / 1000);
 
     expect(result.statusCode).toBe(201);
@@ -265,23 +274,13 @@ describe('POST /illustrations/{kind} with the CDN on', () => {
 
   it('deletes what it generated when the signing key cannot be read, and answers 500', async () => {
     useCdn(null);
-    const user = fixture.newUser();
-    const storage = fixture.storage();
-    await storage.putObject(storage.getSubjectKey(user), fakePng(64), { contentType: 'image/png' });
-    await storage.putObject(storage.getStubKey('placeholder.png'), fakePng(65), {
-      contentType: 'image/png',
-    });
+    const user = await userWithSubject();
 
-    const result = await invoke(generateIllustration, {
-      method: 'POST',
-      route: '/illustrations/{kind}',
-      sub: user,
-      pathParameters: { kind: 'memory' },
-      body: {},
-    });
+    const result = await generate(user);
 
     expect(result.statusCode).toBe(500);
     expect(loggedError()).toMatch(/^CDN_PRIVATE_KEY_SECRET_ID: names the secret/);
+    const storage = fixture.storage();
     const left = [];
     for await (const object of storage.listKeys(storage.getAreaPrefix('generated/memory') + user)) {
       left.push(object.key);
