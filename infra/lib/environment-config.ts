@@ -370,65 +370,104 @@ function rules(name: EnvironmentName, key: (setting: string) => string) {
   };
 }
 
-// The validated settings as the stacks consume them.
-function toEnvironmentConfig(name: EnvironmentName, s: Settings): EnvironmentConfig {
+// The settings the stacks take as they are (documented in SETTINGS).
+const AS_SET = [
+  'account',
+  'bucketName',
+  'removal',
+  'terminationProtection',
+  'noncurrentVersionExpirationDays',
+  'noncurrentVersionsToRetain',
+  'abortIncompleteMultipartUploadDays',
+  'intelligentTieringTransitionDays',
+  'serverAccessLogs',
+  'accessLogRetentionDays',
+  'transferAcceleration',
+] as const satisfies Setting[];
+
+/** The validated settings as the stacks consume them: `EnvironmentConfig`. */
+export function toEnvironmentConfig(name: EnvironmentName, s: Settings) {
   const areas = [...new Set(s.archiveAreas)];
   const { archiveAccessDays = 90, deepArchiveAccessDays } = s;
+  const asSet = Object.fromEntries(AS_SET.map((k) => [k, s[k]]));
   return {
+    ...(asSet as Pick<Settings, (typeof AS_SET)[number]>),
+    /** The environment. */
     name,
+    /** The stack's name, for `cdk deploy <stackName>`. */
     stackName: `${constants.STACK_NAME_PREFIX}-${name}`,
-    account: s.account,
+    /** The region of the bucket and the stack. */
     region: regionOf(s),
-    bucketName: s.bucketName,
+    /** Name prefix in the account-regional namespace, used when `bucketName` is not set. */
     bucketNamePrefix: s.bucketNamePrefix ?? `autobio-illustrations-${name}`,
+    /** The key prefixes of the layout. */
     keyPrefixes: new KeyLayout(givenPrefixes(s)).prefixes,
-    removal: s.removal,
-    terminationProtection: s.terminationProtection,
-    noncurrentVersionExpirationDays: s.noncurrentVersionExpirationDays,
-    noncurrentVersionsToRetain: s.noncurrentVersionsToRetain,
-    abortIncompleteMultipartUploadDays: s.abortIncompleteMultipartUploadDays,
-    intelligentTieringTransitionDays: s.intelligentTieringTransitionDays,
-    serverAccessLogs: s.serverAccessLogs,
-    accessLogRetentionDays: s.accessLogRetentionDays,
-    archiveTiers: areas.length ? { areas, archiveAccessDays, deepArchiveAccessDays } : undefined,
-    corsOrigins: [...new Set(s.corsOrigins)],
-    illustrationGen: {
-      principal: s.illustrationGenPrincipal,
-      externalId: s.illustrationGenExternalId,
-    },
-    transferAcceleration: s.transferAcceleration,
-    replication: s.replication
+    /** The archive tiers; archived objects cannot be read until restored. @default - none */
+    archiveTiers: areas.length
       ? {
-          region: replicaRegionOf(s),
-          bucketNamePrefix: replicaPrefixOf(s, name),
+          /** The areas whose objects may be archived (only tiered ones: subjects, generated). */
+          areas,
+          /** Days without access before the Archive Access tier. */
+          archiveAccessDays,
+          /** Days without access before the Deep Archive Access tier. @default - not used */
+          deepArchiveAccessDays,
         }
       : undefined,
+    /** The web app's origins allowed to upload and read in a browser. */
+    corsOrigins: [...new Set(s.corsOrigins)],
+    /** The trust of the illustration-gen role. */
+    illustrationGen: {
+      /** Who may assume it. */
+      principal: s.illustrationGenPrincipal,
+      /** The `sts:ExternalId` callers must present. @default - none required */
+      externalId: s.illustrationGenExternalId,
+    },
+    /** Cross-region replication to a replica bucket. @default - none */
+    replication: s.replication
+      ? { region: replicaRegionOf(s), bucketNamePrefix: replicaPrefixOf(s, name) }
+      : undefined,
+    /** The CloudFront distribution's signed URLs. @default - no distribution */
     cdn: s.cdn
       ? {
-          publicKeyPem: s.cdnPublicKeyPem as string,
+          /** The PEM of the RSA 2048 public key CloudFront checks signatures with. */
+          publicKeyPem: s.cdnPublicKeyPem!,
+          /** The Secrets Manager secret (stack's account and region) with the private key PEM. */
           privateKeySecretName: s.cdnPrivateKeySecretName ?? `autobio/${name}/cdn-private-key`,
         }
       : undefined,
+    /** The HTTP API in front of the functions. */
     api: {
-      auth:
-        s.jwtIssuer === undefined
-          ? {
-              issuer: constants.placeholderJwtIssuer(name),
-              audience: [constants.PLACEHOLDER_JWT_AUDIENCE],
-              placeholder: true,
-            }
-          : { issuer: s.jwtIssuer, audience: [...new Set(s.jwtAudience)], placeholder: false },
+      /** Its JWT authorizer. */
+      auth: {
+        /** The token issuer (the `iss` claim), exactly as the identity provider writes it. */
+        issuer: s.jwtIssuer ?? constants.placeholderJwtIssuer(name),
+        /** The accepted `aud` (or, for Cognito access tokens, `client_id`) values. */
+        audience:
+          s.jwtIssuer === undefined
+            ? [constants.PLACEHOLDER_JWT_AUDIENCE]
+            : [...new Set(s.jwtAudience)],
+        /** No issuer is set: `issuer` is a `.invalid` placeholder, so the API answers 401. */
+        placeholder: s.jwtIssuer === undefined,
+      },
+      /** Steady-state requests per second of the default stage. */
       throttleRateLimit: s.apiThrottleRateLimit,
+      /** Burst of requests of the default stage. */
       throttleBurstLimit: s.apiThrottleBurstLimit,
+      /** Days the functions' logs and the API's access logs are kept. */
       logRetentionDays: s.apiLogRetentionDays,
+      /** How the generate function makes illustrations. */
       illustrationGen: {
+        /** `service` calls the service at `url`; `stub` copies a stub image. */
         mode: s.illustrationGenMode ?? (s.illustrationGenUrl ? 'service' : 'stub'),
+        /** The service's URL. @default - none: required in `service` mode */
         url: s.illustrationGenUrl,
+        /** Milliseconds allowed to the service. */
         timeoutMs: s.illustrationGenTimeoutMs,
+        /** Whether `mode` was set, or came from the environment's default. */
         modeSource: s.illustrationGenMode === undefined ? 'default' : 'setting',
       },
     },
-  };
+  } as const;
 }
 
 // Blank strings (and null) count as unset, so `-c key=` unsets a value of cdk.json; lists lose
