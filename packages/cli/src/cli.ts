@@ -61,7 +61,6 @@ function checkList(value: string): CheckId[] {
   return ids as CheckId[];
 }
 
-/** Migrate's options as commander parses them. */
 type MigrateCommandOptions = Omit<MigrationOptions, 'progress'> & {
   readonly concurrency: number;
   readonly maxAttempts: number;
@@ -69,7 +68,6 @@ type MigrateCommandOptions = Omit<MigrationOptions, 'progress'> & {
   readonly progress: boolean;
 };
 
-/** Collects the values of an option that may be given more than once. */
 function repeatable(value: string, previous: readonly string[] = []): string[] {
   return [...previous, value];
 }

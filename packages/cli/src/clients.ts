@@ -50,7 +50,6 @@ function retryConditionalRequestConflicts(client: S3Client): void {
   );
 }
 
-/** How a migration's clients send their requests. */
 export interface MigrationClientOptions {
   /** Connections per client: as many as the requests in flight, so none waits for a socket. */
   readonly maxSockets: number;

@@ -19,10 +19,8 @@ export const MAX_SINGLE_COPY_BYTES = 5 * 1024 ** 3;
 /** S3's smallest part (5 MiB), for every part but the last. */
 export const MIN_PART_SIZE_BYTES = 5 * 1024 ** 2;
 
-/** S3's largest part (5 GiB). */
 export const MAX_PART_SIZE_BYTES = 5 * 1024 ** 3;
 
-/** S3's most parts in one multipart upload. */
 export const MAX_PARTS = 10_000;
 
 /** Part size for a multipart copy when the source's own part layout cannot be mirrored (512 MiB). */
@@ -44,7 +42,6 @@ export const DEFAULT_PART_CONCURRENCY = 4;
  */
 export const DEFAULT_CONCURRENCY = 32;
 
-/** Highest `--concurrency` accepted. */
 export const MAX_CONCURRENCY = 512;
 
 /** Tries per S3 request of a migration, the first included; the SDK retries and backs off. */
@@ -75,5 +72,4 @@ export const DOCTOR_SCRATCH_FOLDER = '_doctor/';
 /** Part of the layout `doctor` probes by default: the one the server writes most. */
 export const DEFAULT_PROBE_AREA = 'generated';
 
-/** How long `doctor` waits for the credential provider chain. */
 export const CREDENTIALS_TIMEOUT_MS = 10_000;

@@ -14,7 +14,6 @@ export interface CopyPart {
   readonly lastByte: number;
 }
 
-/** Options for {@link planCopyParts}. */
 export interface PartPlanOptions {
   /** Size of every part but the last. @default 536870912 (512 MiB), raised to fit 10,000 parts */
   readonly partSizeBytes?: number;

@@ -46,7 +46,6 @@ import type {
   DoctorReport,
 } from './types/doctor.ts';
 
-/** Every check of `doctor`, in the order it runs them. */
 export const CHECK_IDS = Object.keys(DOCTOR_CHECKS) as CheckId[];
 
 /** The bucket checks that run after `id`, in order (the optional S3 URI check stands apart). */
@@ -96,7 +95,6 @@ const KIND_LABELS = {
   'default-chain': 'the default provider chain',
 } as const;
 
-/** Where the credentials came from. */
 type CredentialsKind = keyof typeof KIND_LABELS;
 
 /** Which kind of credentials the default provider chain found, from the features it records. */
@@ -187,34 +185,19 @@ class Doctor {
     return this.endpoint ? `aws --endpoint-url ${this.endpoint}` : 'aws';
   }
 
-  private add(
-    id: CheckId,
-    status: CheckStatus,
-    detail: string,
-    fix?: string,
-    data?: CheckResult['data'],
-  ): void {
-    const warned = status === 'fail' && this.warnOnly.has(id);
-    this.results.push({
-      id,
-      title: DOCTOR_CHECKS[id],
-      status: warned ? 'warn' : status,
-      detail,
-      fix,
-      data,
-    });
-  }
-
   private pass(id: CheckId, detail: string, data?: CheckResult['data']): void {
-    this.add(id, 'pass', detail, undefined, data);
+    this.results.push({ id, title: DOCTOR_CHECKS[id], status: 'pass', detail, data });
   }
 
   private fail(id: CheckId, detail: string, fix: string, data?: CheckResult['data']): void {
-    this.add(id, 'fail', detail, fix, data);
+    const status = this.warnOnly.has(id) ? 'warn' : 'fail';
+    this.results.push({ id, title: DOCTOR_CHECKS[id], status, detail, fix, data });
   }
 
   private skip(ids: readonly CheckId[], reason: string): void {
-    for (const id of ids) this.add(id, 'skip', `Skipped: ${reason}.`);
+    const detail = `Skipped: ${reason}.`;
+    for (const id of ids)
+      this.results.push({ id, title: DOCTOR_CHECKS[id], status: 'skip', detail });
   }
 
   private async runChecks(): Promise<void> {

@@ -1,6 +1,5 @@
 import type { HeadObjectCommandOutput } from '@aws-sdk/client-s3';
 
-/** An object as a listing shows it. */
 export interface ListedObject {
   readonly key: string;
   readonly sizeBytes: number;

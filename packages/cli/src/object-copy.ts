@@ -39,19 +39,10 @@ export interface CopierOptions {
   readonly sourceClient: S3Client;
   /** Sends the copies: they are requests to the destination bucket. */
   readonly destinationClient: S3Client;
-  /** Objects larger than this are copied in parts. */
   readonly multipartThresholdBytes: number;
   /** Part size of a multipart copy. @default - the source's own layout, else 512 MiB */
   readonly partSizeBytes?: number | undefined;
-  /** Parts of one object copied at once. */
   readonly partConcurrency: number;
-}
-
-/** What a copy did: in how many parts (1 for a single CopyObject), and the new ETag. */
-export interface CopyResult {
-  readonly multipart: boolean;
-  readonly parts: number;
-  readonly etag: string | undefined;
 }
 
 function destinationConditionHeaders(request: CopyRequest) {
@@ -65,21 +56,10 @@ function isPreconditionFailure(error: unknown): boolean {
 }
 
 /**
- * S3's answer to `IfMatch` on a key that holds no object (it was deleted since it was listed):
- * 404 NoSuchKey rather than 412. The same answer on a copy names a deleted source.
- */
-function isNoSuchKey(error: unknown): boolean {
-  return sdkError(error).name === 'NoSuchKey';
-}
-
-/**
  * The source's ETag as it is now (empty when S3 gives none), `null` when it is gone, or
  * `undefined` when it cannot be read.
  */
-async function currentSourceEtag(
-  request: CopyRequest,
-  options: CopierOptions,
-): Promise<string | null | undefined> {
+async function currentSourceEtag(request: CopyRequest, options: CopierOptions) {
   try {
     const head = await options.sourceClient.send(
       new HeadObjectCommand({ Bucket: request.sourceBucket, Key: request.sourceKey }),
@@ -96,11 +76,7 @@ async function currentSourceEtag(
  * (`x-amz-copy-source-If-Match`, `If-None-Match`...); without it, the source is read again: if
  * its ETag is still the listed one, the destination is what changed.
  */
-async function preconditionSide(
-  error: unknown,
-  request: CopyRequest,
-  options: CopierOptions,
-): Promise<'source' | 'destination' | 'unknown'> {
+async function preconditionSide(error: unknown, request: CopyRequest, options: CopierOptions) {
   const condition = (error as { Condition?: unknown } | undefined)?.Condition;
   if (typeof condition === 'string' && condition.trim()) {
     return /copy-source/i.test(condition) ? 'source' : 'destination';
@@ -121,10 +97,7 @@ async function preconditionSide(
  *   NoSuchKey to the IfMatch of an overwrite whose destination is gone; RequestFailedError for
  *   other failures.
  */
-export async function copyObject(
-  request: CopyRequest,
-  options: CopierOptions,
-): Promise<CopyResult> {
+export async function copyObject(request: CopyRequest, options: CopierOptions) {
   try {
     return request.sizeBytes > options.multipartThresholdBytes
       ? await copyInParts(request, options)
@@ -134,7 +107,7 @@ export async function copyObject(
   }
 }
 
-async function copyWhole(request: CopyRequest, options: CopierOptions): Promise<CopyResult> {
+async function copyWhole(request: CopyRequest, options: CopierOptions) {
   try {
     const result = await options.destinationClient.send(
       new CopyObjectCommand({
@@ -148,9 +121,10 @@ async function copyWhole(request: CopyRequest, options: CopierOptions): Promise<
     );
     return { multipart: false, parts: 1, etag: result.CopyObjectResult?.ETag };
   } catch (error) {
-    // With IfMatch on the destination, a source still there means the destination is gone.
+    // S3 answers an IfMatch on a key that holds no object with 404 NoSuchKey, not 412: with a
+    // source still there, the destination is what is gone.
     if (
-      isNoSuchKey(error) &&
+      sdkError(error).name === 'NoSuchKey' &&
       'etag' in request.destinationPrecondition &&
       typeof (await currentSourceEtag(request, options)) === 'string'
     ) {
@@ -161,11 +135,7 @@ async function copyWhole(request: CopyRequest, options: CopierOptions): Promise<
   }
 }
 
-function headPart(
-  request: CopyRequest,
-  options: CopierOptions,
-  partNumber: number,
-): Promise<HeadObjectCommandOutput> {
+function headPart(request: CopyRequest, options: CopierOptions, partNumber: number) {
   return options.sourceClient.send(
     new HeadObjectCommand({
       Bucket: request.sourceBucket,
@@ -204,7 +174,7 @@ async function sourcePartSizes(
   );
 }
 
-async function copyInParts(request: CopyRequest, options: CopierOptions): Promise<CopyResult> {
+async function copyInParts(request: CopyRequest, options: CopierOptions) {
   const destination = { Bucket: request.destinationBucket, Key: request.destinationKey };
   const head = await headPart(request, options, 1);
   const parts = planCopyParts(request.sizeBytes, {
@@ -271,7 +241,7 @@ async function copyInParts(request: CopyRequest, options: CopierOptions): Promis
         // upload is NoSuchUpload, so NoSuchKey here is an IfMatch on a destination now gone.
         const destinationChanged =
           isPreconditionFailure(error) ||
-          (isNoSuchKey(error) && 'etag' in request.destinationPrecondition);
+          (sdkError(error).name === 'NoSuchKey' && 'etag' in request.destinationPrecondition);
         throw destinationChanged ? new PreconditionFailedError('destination', error) : error;
       });
     return { multipart: true, parts: parts.length, etag: done.ETag };

@@ -5,7 +5,6 @@ export interface OutputStream {
   write(text: string): unknown;
   /** True on a terminal: progress is drawn as a bar. */
   readonly isTTY?: boolean;
-  /** Terminal width in characters. */
   readonly columns?: number;
 }
 

@@ -1,7 +1,6 @@
 import type { DOCTOR_CHECKS } from '../constants.ts';
 import type { ConnectionContext } from './connection.ts';
 
-/** The checks of `doctor`, in the order they run. */
 export type CheckId = keyof typeof DOCTOR_CHECKS;
 
 /**
@@ -10,13 +9,11 @@ export type CheckId = keyof typeof DOCTOR_CHECKS;
  */
 export type CheckStatus = 'pass' | 'fail' | 'warn' | 'skip';
 
-/** The outcome of one check. */
 export interface CheckResult {
   readonly id: CheckId;
   /** What was checked, in a few words. */
   readonly title: string;
   readonly status: CheckStatus;
-  /** What was found. */
   readonly detail: string;
   /** How to fix it; present when the status is `fail` or `warn`. */
   readonly fix?: string;
@@ -24,7 +21,6 @@ export interface CheckResult {
   readonly data?: Readonly<Record<string, string | number | boolean | null>>;
 }
 
-/** The whole run. */
 export interface DoctorReport {
   /** True when no check failed (and, with `strict`, none warned). */
   readonly ok: boolean;
@@ -32,7 +28,6 @@ export interface DoctorReport {
   readonly summary: Readonly<Record<CheckStatus, number>>;
 }
 
-/** Options for {@link runDoctor}. */
 export interface DoctorOptions {
   /** An S3 URI from the illustration-gen service to check. @default - the check is skipped */
   readonly s3Uri?: string;

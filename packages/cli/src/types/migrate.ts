@@ -59,7 +59,6 @@ export interface ObjectOutcome {
   readonly action: ObjectAction;
   /** Why it was skipped, conflicted or failed. */
   readonly reason?: string;
-  /** The error's name, for failures. */
   readonly errorName?: string;
   /** Tries made, for failures: the SDK's count, retries included. */
   readonly attempts?: number;
@@ -68,11 +67,9 @@ export interface ObjectOutcome {
 /** The result of {@link runMigration}: counts, bytes, and the objects not in place. */
 export type MigrationReport = Awaited<ReturnType<typeof runMigration>>;
 
-/** A snapshot of a migration's progress. */
 export interface ProgressSnapshot {
   /** A dry run: `copied` counts what would be copied. */
   readonly dryRun: boolean;
-  /** Objects listed so far. */
   readonly listed: number;
   readonly listedBytes: number;
   /** True once the source listing is complete, so `listed` is the total. */
@@ -89,7 +86,6 @@ export interface ProgressSnapshot {
   readonly elapsedMs: number;
 }
 
-/** Receives progress while a migration runs. */
 export interface ProgressListener {
   start(snapshot: ProgressSnapshot): void;
   update(snapshot: ProgressSnapshot): void;
