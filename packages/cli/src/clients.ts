@@ -29,27 +29,6 @@ export function storageClientConfig(
   return profile === undefined ? base : { ...base, profile };
 }
 
-/**
- * S3 answers 409 ConditionalRequestConflict when a conditional write races another write of the
- * key, and asks for it to be sent again. The SDK does not know that code: mark it retryable
- * before the retry middleware, which wraps this one, sees it.
- */
-function retryConditionalRequestConflicts(client: S3Client): void {
-  client.middlewareStack.add(
-    (next) => async (args) => {
-      try {
-        return await next(args);
-      } catch (error) {
-        if ((error as { name?: unknown })?.name === 'ConditionalRequestConflict') {
-          Object.assign(error as object, { $retryable: {} });
-        }
-        throw error;
-      }
-    },
-    { step: 'finalizeRequest', priority: 'low', name: 'retryConditionalRequestConflict' },
-  );
-}
-
 export interface MigrationClientOptions {
   /** Connections per client: as many as the requests in flight, so none waits for a socket. */
   readonly maxSockets: number;
@@ -86,7 +65,22 @@ export function createMigrationTarget(
         httpsAgent: agent,
       },
     });
-    retryConditionalRequestConflicts(client);
+    // S3 answers 409 ConditionalRequestConflict when a conditional write races another write of
+    // the key, and asks for it to be sent again. The SDK does not know that code: mark it
+    // retryable before the retry middleware, which wraps this one, sees it.
+    client.middlewareStack.add(
+      (next) => async (args) => {
+        try {
+          return await next(args);
+        } catch (error) {
+          if ((error as { name?: unknown })?.name === 'ConditionalRequestConflict') {
+            Object.assign(error as object, { $retryable: {} });
+          }
+          throw error;
+        }
+      },
+      { step: 'finalizeRequest', priority: 'low', name: 'retryConditionalRequestConflict' },
+    );
     clients.push(client);
     return client;
   };

@@ -154,7 +154,7 @@ class Doctor {
     this.connection = options.connection ?? {};
   }
 
-  public async run(): Promise<DoctorReport> {
+  public async run() {
     try {
       await this.runChecks();
     } finally {
@@ -163,6 +163,7 @@ class Doctor {
     const summary: Record<CheckStatus, number> = { pass: 0, fail: 0, warn: 0, skip: 0 };
     for (const check of this.results) summary[check.status]++;
     return {
+      /** True when no check failed (and, with `strict`, none warned). */
       ok: summary.fail === 0 && (!this.options.strict || summary.warn === 0),
       checks: this.results,
       summary,
@@ -764,7 +765,7 @@ class Doctor {
  * check: each is a result with the fix.
  * @throws InvalidOptionError for a bad `probeArea`.
  */
-export function runDoctor(env: Environment, options: DoctorOptions = {}): Promise<DoctorReport> {
+export function runDoctor(env: Environment, options: DoctorOptions = {}) {
   return new Doctor(env, options).run();
 }
 

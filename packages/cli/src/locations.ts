@@ -49,10 +49,6 @@ export function formatS3Uri(bucket: string, prefix: string): string {
   return `s3://${bucket}/${prefix}`;
 }
 
-function isStorageArea(value: string): value is StorageArea {
-  return (STORAGE_AREAS as readonly string[]).includes(value);
-}
-
 /**
  * The destination key prefix for `--to`: a layout area name (`generated`, `generated/memory`,
  * `stubs`, ...) resolved through the key layout, so configured prefixes are honoured; or a key
@@ -60,7 +56,8 @@ function isStorageArea(value: string): value is StorageArea {
  * @throws InvalidOptionError naming `--to`, the areas and the prefixes it may use.
  */
 export function resolveDestinationPrefix(layout: KeyLayout, to: string): string {
-  if (isStorageArea(to)) return layout.areaPrefix(to);
+  if ((STORAGE_AREAS as readonly string[]).includes(to))
+    return layout.areaPrefix(to as StorageArea);
   const choices =
     `use an area (${STORAGE_AREAS.join(', ')}) or a prefix under ` +
     `${Object.values(layout.prefixes).join(', ')} ending in "/"`;

@@ -59,10 +59,7 @@ export interface MigrationTarget {
 }
 
 /** The error for an S3 that cannot be reached, or `undefined` when `error` is another failure. */
-function unreachable(
-  target: MigrationTarget,
-  error: unknown,
-): EndpointUnreachableError | undefined {
+function unreachable(target: MigrationTarget, error: unknown) {
   const translated =
     error instanceof S3NetworkError ? error : translateS3Error(error, { bucket: '', region: '' });
   if (!(translated instanceof S3NetworkError)) return undefined;
@@ -581,21 +578,17 @@ class Migration {
     this.options.progress?.update(this.snapshot());
   }
 
-  private elapsedMs(): number {
-    return performance.now() - this.startedAt;
-  }
-
   private snapshot(): ProgressSnapshot {
     const { listedBytes, listingDone, done, doneBytes } = this;
     const dryRun = this.options.dryRun === true;
-    const elapsedMs = this.elapsedMs();
+    const elapsedMs = performance.now() - this.startedAt;
     return { ...this.counts, dryRun, listedBytes, listingDone, done, doneBytes, elapsedMs };
   }
 
   private report() {
     const { counts, settings, options } = this;
     const interrupted = options.signal?.aborted === true;
-    const durationMs = this.elapsedMs();
+    const durationMs = performance.now() - this.startedAt;
     const { failed, conflicts, refused, verifyFailed } = counts;
     return {
       /** Every listed object is in place: none failed, conflicted, was refused or differs. */

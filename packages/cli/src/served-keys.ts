@@ -15,12 +15,6 @@ function builds(key: string, build: () => string): boolean {
   }
 }
 
-/** The name below `prefix`, without the image extension, when `key` ends in it. */
-function imageName(key: string, prefix: string): string | undefined {
-  const name = key.slice(prefix.length);
-  return name.endsWith(IMAGE_EXTENSION) ? name.slice(0, -IMAGE_EXTENSION.length) : undefined;
-}
-
 /**
  * Whether a route of the API reads `key`: a subject image or an avatar (`{userId}.png`), a
  * generated illustration (`{kind}/{userId}/{timestamp}-{uuid}.png`, the only keys the listing
@@ -33,9 +27,8 @@ export function isServedKey(layout: KeyLayout, key: string): boolean {
   if (area === 'generated' || area === 'generated/memory' || area === 'generated/subject') {
     return layout.parseGeneratedKey(key) !== undefined;
   }
-  const prefix = layout.areaPrefix(area);
-  const name = imageName(key, prefix);
-  if (name === undefined) return false;
+  if (!key.endsWith(IMAGE_EXTENSION)) return false;
+  const name = key.slice(layout.areaPrefix(area).length, -IMAGE_EXTENSION.length);
   switch (area) {
     case 'subjects':
       return builds(key, () => layout.subjectKey(name));

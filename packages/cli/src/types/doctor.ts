@@ -1,4 +1,5 @@
 import type { DOCTOR_CHECKS } from '../constants.ts';
+import type { runDoctor } from '../doctor.ts';
 import type { ConnectionContext } from './connection.ts';
 
 export type CheckId = keyof typeof DOCTOR_CHECKS;
@@ -21,12 +22,7 @@ export interface CheckResult {
   readonly data?: Readonly<Record<string, string | number | boolean | null>>;
 }
 
-export interface DoctorReport {
-  /** True when no check failed (and, with `strict`, none warned). */
-  readonly ok: boolean;
-  readonly checks: readonly CheckResult[];
-  readonly summary: Readonly<Record<CheckStatus, number>>;
-}
+export type DoctorReport = Awaited<ReturnType<typeof runDoctor>>;
 
 export interface DoctorOptions {
   /** An S3 URI from the illustration-gen service to check. @default - the check is skipped */
