@@ -16,12 +16,7 @@ import { local } from '../config/local.ts';
 import { prod } from '../config/prod.ts';
 import * as constants from './constants.ts';
 import { InfraConfigError } from './errors.ts';
-import type {
-  EnvironmentConfig,
-  EnvironmentName,
-  EnvironmentSettings,
-  IllustrationGenPrincipal,
-} from './types/config.ts';
+import type { EnvironmentConfig, EnvironmentName, EnvironmentSettings } from './types/config.ts';
 
 const { CONTEXT_NAMESPACE, ENVIRONMENT_NAMES, FALLBACK_REGION } = constants;
 const NO_ACCOUNT_NAMESPACE = constants.ACCOUNT_REGIONAL_NAMESPACE_UNSUPPORTED_REGIONS;
@@ -64,7 +59,6 @@ export function contextKey(environment: EnvironmentName, setting: ContextSetting
 const INVALID = {
   account: 'is not an AWS account id: use its 12 digits (from context, or CDK_DEFAULT_ACCOUNT).',
   jwtIssuer: `is not a token issuer API Gateway can use: give the identity provider's https URL exactly as in its tokens' iss claim, with no user, query or fragment (API Gateway reads <issuer>/.well-known/openid-configuration).`,
-  jwtAudience: `must be the exact client ids or API identifiers the tokens are issued for, with no spaces or wildcards.`,
   credentials: `must not contain a user name or password: it is a plain environment variable of the function and appears in its logs. Authorize the service by network or IAM instead.`,
   principal: `is not a principal this app understands: use "this-account", a 12-digit account id, a role ARN (arn:aws:iam::123456789012:role/name) or a service principal (ecs-tasks.amazonaws.com).`,
   externalId: `must be 2-1224 characters of letters, digits and + = , . @ : / - _ (the sts:ExternalId rules).`,
@@ -75,7 +69,6 @@ const INVALID = {
   untiered: `lists an area that never enters INTELLIGENT_TIERING (only subjects and generated do; stubs and avatars stay in STANDARD), so archive tiers would do nothing there. Remove it.`,
   nested: 'lists an area inside another listed one. Keep one of them.',
   privateKey: `holds a private key. Never put it in the settings: put it in Secrets Manager, and here the public key \`openssl rsa -in private_key.pem -pubout\` writes.`,
-  publicKey: `is not the PEM of an RSA 2048 public key (-----BEGIN PUBLIC KEY-----), the kind CloudFront takes: write it with \`openssl rsa -in private_key.pem -pubout\` (infra/README.md, "The CDN's signing key").`,
   logRetention: `is not a retention CloudWatch Logs offers: ${constants.CLOUDWATCH_LOG_RETENTION_DAYS.join(', ')} days.`,
 } as const;
 
@@ -102,9 +95,8 @@ const checkedBy = <S extends z.ZodType>(schema: S, check: (value: z.output<S>) =
     } catch (error) {
       if (!(error instanceof ConfigurationError || error instanceof InvalidArgumentError))
         throw error;
-      const { message } = error;
       const variable = error instanceof ConfigurationError ? `${error.variable}: ` : '';
-      ctx.addIssue({ code: 'custom', message: message.slice(variable.length) });
+      ctx.addIssue({ code: 'custom', message: error.message.slice(variable.length) });
     }
   });
 const isIssuer = (v: string) => {
@@ -126,13 +118,13 @@ function isRsa2048PublicKey(pem: string): boolean {
 }
 
 /** Who may assume the illustration-gen role; undefined when the text names nobody known. */
-function parsePrincipal(text: string): IllustrationGenPrincipal | undefined {
-  if (text === 'this-account') return { kind: 'this-account' };
-  if (/^\d{12}$/.test(text)) return { kind: 'account', accountId: text };
+function parsePrincipal(text: string) {
+  if (text === 'this-account') return { kind: 'this-account' } as const;
+  if (/^\d{12}$/.test(text)) return { kind: 'account', accountId: text } as const;
   if (/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/.test(text))
-    return { kind: 'role', roleArn: text };
+    return { kind: 'role', roleArn: text } as const;
   if (/^[a-z0-9-]+(?:\.[a-z0-9-]+)*\.amazonaws\.com(?:\.cn)?$/.test(text))
-    return { kind: 'service', service: text };
+    return { kind: 'service', service: text } as const;
   return undefined;
 }
 
@@ -161,7 +153,7 @@ export const SETTINGS = z.strictObject({
   jwtAudience: must(
     strings,
     (a) => !a.some((i) => /\s|\*/.test(i)),
-    INVALID.jwtAudience,
+    `must be the exact client ids or API identifiers the tokens are issued for, with no spaces or wildcards.`,
   ).optional(),
   /** The illustration-gen service's http(s) URL (https in prod). @default - none: stubs are used */
   illustrationGenUrl: must(
@@ -172,7 +164,7 @@ export const SETTINGS = z.strictObject({
   /** Who may assume the illustration-gen role. @default 'this-account' (refused in prod) */
   illustrationGenPrincipal: must(text, parsePrincipal, INVALID.principal)
     .default('this-account')
-    .transform((v) => parsePrincipal(v) as IllustrationGenPrincipal),
+    .transform((v) => parsePrincipal(v)!),
   /** The `sts:ExternalId` callers of the illustration-gen role must present. @default - none */
   illustrationGenExternalId: text.regex(/^[\w+=,.@:/-]{2,1224}$/, INVALID.externalId).optional(),
   /** The Secrets Manager secret of the CDN's private key. @default 'autobio/<env>/cdn-private-key' */
@@ -238,7 +230,7 @@ export const SETTINGS = z.strictObject({
   cdnPublicKeyPem: must(
     must(text, (v) => !v.includes('PRIVATE KEY'), INVALID.privateKey, true),
     isRsa2048PublicKey,
-    INVALID.publicKey,
+    `is not the PEM of an RSA 2048 public key (-----BEGIN PUBLIC KEY-----), the kind CloudFront takes: write it with \`openssl rsa -in private_key.pem -pubout\` (infra/README.md, "The CDN's signing key").`,
     true,
   ).optional(),
   /** How illustrations are made. @default - `service` once the URL is set, else `stub` */
@@ -560,8 +552,7 @@ export function loadEnvironmentConfig(
   }: LoadEnvironmentConfigOptions,
 ): EnvironmentConfig {
   assertKnownContextKeys(context);
-  const input: Record<string, unknown> = {};
-  for (const [setting, value] of Object.entries(settings)) input[setting] = normalize(value);
+  const input = Object.fromEntries(Object.entries(settings).map(([k, v]) => [k, normalize(v)]));
   for (const setting of CONTEXT_SETTINGS) {
     const value = context[contextKey(name, setting)];
     if (value !== undefined)
@@ -591,16 +582,13 @@ export function loadEnvironmentConfig(
 }
 
 /** Options of {@link loadAllEnvironmentConfigs}. */
-export interface LoadAllEnvironmentConfigsOptions
-  extends Omit<LoadEnvironmentConfigOptions, 'settings'> {
+export type LoadAllEnvironmentConfigsOptions = Omit<LoadEnvironmentConfigOptions, 'settings'> & {
   /** Settings that replace an environment's file. @default - the files in `infra/config/` */
   readonly settings?: { readonly [name in EnvironmentName]?: EnvironmentSettings };
-}
+};
 
 /** Loads every environment, in {@link ENVIRONMENT_NAMES} order. */
-export function loadAllEnvironmentConfigs(
-  options: LoadAllEnvironmentConfigsOptions,
-): EnvironmentConfig[] {
+export function loadAllEnvironmentConfigs(options: LoadAllEnvironmentConfigsOptions) {
   return ENVIRONMENT_NAMES.map((name) =>
     loadEnvironmentConfig(name, { ...options, settings: options.settings?.[name] }),
   );

@@ -26,11 +26,7 @@ export type IllustrationGenMode = NonNullable<EnvironmentSettings['illustrationG
  * are allowed `sts:AssumeRole`, another account (which delegates further), exactly one role, or
  * an AWS service principal such as `ecs-tasks.amazonaws.com`.
  */
-export type IllustrationGenPrincipal =
-  | { readonly kind: 'this-account' }
-  | { readonly kind: 'account'; readonly accountId: string }
-  | { readonly kind: 'role'; readonly roleArn: string }
-  | { readonly kind: 'service'; readonly service: string };
+export type IllustrationGenPrincipal = EnvironmentConfig['illustrationGen']['principal'];
 
 /**
  * Everything that differs between environments, validated: what the stacks are built from. Each
