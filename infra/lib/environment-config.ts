@@ -510,13 +510,10 @@ function assertKnownContextKeys(context: Readonly<Record<string, unknown>>): voi
   for (const key of Object.keys(context)) {
     const [namespace, environment = '', setting = '', ...rest] = key.split(':');
     const knownEnvironment = (ENVIRONMENT_NAMES as readonly string[]).includes(environment);
-    if (
-      namespace !== CONTEXT_NAMESPACE ||
-      (knownEnvironment && isContextSetting(setting) && !rest.length)
-    )
-      continue;
+    const wellFormed = knownEnvironment && !rest.length;
+    if (namespace !== CONTEXT_NAMESPACE || (wellFormed && isContextSetting(setting))) continue;
     const message =
-      knownEnvironment && !rest.length && Object.hasOwn(SETTINGS.shape, setting)
+      wellFormed && Object.hasOwn(SETTINGS.shape, setting)
         ? `is not read from context: ${setting} is code, in infra/config/${environment}.ts. Set it there and remove the key.`
         : `is not a setting this app reads from context (keys are ${CONTEXT_NAMESPACE}:<environment>:<setting>). ${
             knownEnvironment
@@ -543,14 +540,8 @@ export interface LoadEnvironmentConfigOptions {
  * credentials, so synth runs offline.
  * @throws InfraConfigError naming the first bad setting, the value received and the fix.
  */
-export function loadEnvironmentConfig(
-  name: EnvironmentName,
-  {
-    context,
-    processEnv: env = process.env,
-    settings = ENVIRONMENT_DEFAULTS[name],
-  }: LoadEnvironmentConfigOptions,
-): EnvironmentConfig {
+export function loadEnvironmentConfig(name: EnvironmentName, opts: LoadEnvironmentConfigOptions) {
+  const { context, processEnv: env = process.env, settings = ENVIRONMENT_DEFAULTS[name] } = opts;
   assertKnownContextKeys(context);
   const input = Object.fromEntries(Object.entries(settings).map(([k, v]) => [k, normalize(v)]));
   for (const setting of CONTEXT_SETTINGS) {
@@ -563,15 +554,13 @@ export function loadEnvironmentConfig(
 
   const key = (setting: string) =>
     isContextSetting(setting) ? contextKey(name, setting) : `${name}.${setting}`;
-  const result = SETTINGS.superRefine(rules(name, key), {
-    when: (run) => run.issues.length === 0,
-  }).safeParse(input);
+  const checked = SETTINGS.superRefine(rules(name, key), { when: (run) => !run.issues.length });
+  const result = checked.safeParse(input);
   if (result.success) return toEnvironmentConfig(name, result.data);
   const issue = result.error.issues[0] as z.core.$ZodIssue;
   if (issue.code === 'unrecognized_keys') {
     const setting = issue.keys[0] ?? '';
-    const known = Object.keys(SETTINGS.shape).join(', ');
-    const message = `is not a setting of an environment. Fix the spelling in infra/config/${name}.ts, or remove it. Known settings: ${known}.`;
+    const message = `is not a setting of an environment. Fix the spelling in infra/config/${name}.ts, or remove it. Known settings: ${Object.keys(SETTINGS.shape).join(', ')}.`;
     throw new InfraConfigError(key(setting), input[setting], message);
   }
   const setting = String(issue.path[0]);
