@@ -72,18 +72,6 @@ function repeatable(value: string, previous: readonly string[] = []): string[] {
   return [...previous, value];
 }
 
-function exitCodeOf(error: unknown): number {
-  if (error instanceof CliError) return error.exitCode;
-  if (
-    error instanceof ConfigurationError ||
-    error instanceof InvalidKeyError ||
-    error instanceof StorageArgumentError
-  ) {
-    return EXIT_USAGE;
-  }
-  return EXIT_FAILURE;
-}
-
 const help = new Help();
 
 /** Words joined into lines of at most 96 characters, each indented by two spaces. */
@@ -314,6 +302,8 @@ export async function runCli(argv: readonly string[], context: CliContext): Prom
       const { name, code } = error as { name?: string; code?: string };
       printJson({ ok: false, error: { name, code, message } });
     }
-    return exitCodeOf(error);
+    if (error instanceof CliError) return error.exitCode;
+    const usage = [ConfigurationError, InvalidKeyError, StorageArgumentError];
+    return usage.some((type) => error instanceof type) ? EXIT_USAGE : EXIT_FAILURE;
   }
 }

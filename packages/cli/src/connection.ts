@@ -31,22 +31,17 @@ function checkOption(option: string, value: string, validate: () => unknown): vo
 }
 
 /** The settings of the `pnpm dev` that runs, as the storage package's variables. */
-async function localEnvironment(
-  env: Environment,
-): Promise<{ env: Record<string, string>; context: ConnectionContext }> {
+async function localEnvironment(env: Environment) {
   // Loaded only for --local: the dev package brings the whole local stack with it.
   const { LocalConnectionError, localConnectionEnvironment, readLocalConnection, resolveDataDir } =
     await import('@autobio/dev');
   const dataDir = resolveDataDir(env as NodeJS.ProcessEnv);
-  let connection: Awaited<ReturnType<typeof readLocalConnection>>;
-  try {
-    connection = await readLocalConnection(dataDir);
-  } catch (error) {
+  const connection = await readLocalConnection(dataDir).catch((error: unknown) => {
     if (error instanceof LocalConnectionError) {
       throw new LocalDevNotRunningError(error.message, { cause: error });
     }
     throw error;
-  }
+  });
   if (!connection) {
     throw new LocalDevNotRunningError(
       `no pnpm dev is running on the data folder ${dataDir} (DEV_DATA_DIR ` +
@@ -58,7 +53,7 @@ async function localEnvironment(
     env: localConnectionEnvironment(connection),
     context: {
       local: { engine: connection.engine, dataDir: connection.dataDir },
-      endpointFrom: '--local',
+      endpointFrom: '--local' as const,
     },
   };
 }
@@ -71,10 +66,7 @@ async function localEnvironment(
  * @throws InvalidOptionError for a bad value; LocalDevNotRunningError when `--local` finds no
  *   pnpm dev.
  */
-export async function resolveConnection(
-  env: Environment,
-  options: ConnectionOptions,
-): Promise<{ readonly env: Environment; readonly context: ConnectionContext }> {
+export async function resolveConnection(env: Environment, options: ConnectionOptions) {
   if (options.local) {
     const local = await localEnvironment(env);
     return { env: { ...env, ...local.env }, context: local.context };
