@@ -495,12 +495,10 @@ function howToSet(key: string, example: string | readonly string[]): string {
  * A context value of the example's kind: a string, or a list of them; blank counts as unset.
  * @throws InfraConfigError naming the key, the value and how to set it.
  */
-export function readContext(key: string, raw: unknown, example: string): string | undefined;
-export function readContext(key: string, raw: unknown, example: string[]): string[] | undefined;
-export function readContext(key: string, raw: unknown, example: string | string[]) {
+export function readContext<T extends string | string[]>(key: string, raw: unknown, example: T) {
   const isList = Array.isArray(example);
   const result = (isList ? strings : text).optional().safeParse(normalize(raw, isList));
-  if (result.success) return result.data;
+  if (result.success) return result.data as (T extends string ? string : string[]) | undefined;
   throw issueError(key, raw, result.error.issues[0] as z.core.$ZodIssue, howToSet(key, example));
 }
 
