@@ -8,7 +8,6 @@ import {
 import { redactUrl } from '@autobio/s3-storage/redact';
 import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import { DEFAULT_MAX_ATTEMPTS } from './constants.ts';
-import type { MigrationTarget } from './migrate.ts';
 import type { ConnectionContext } from './types/connection.ts';
 
 /**
@@ -46,10 +45,7 @@ export interface MigrationClientOptions {
  * throttles, it also lowers the client's own request rate, so many copies in flight slow down
  * together instead of retrying into the same limit.
  */
-export function createMigrationTarget(
-  env: Environment,
-  options: MigrationClientOptions,
-): MigrationTarget & { destroy(): void } {
+export function createMigrationTarget(env: Environment, options: MigrationClientOptions) {
   const config = loadConfigFromEnv(env);
   const clients: S3Client[] = [];
   const clientForRegion = (region: string) => {

@@ -60,9 +60,8 @@ async function localEnvironment(env: Environment) {
 
 /**
  * Applies the connection options to the environment, each winning over the variable it stands
- * for: `--local` sets the endpoint, bucket, region and keys of the running `pnpm dev`;
- * `--endpoint-url` sets S3_ENDPOINT, `--region` S3_CLIENT_REGION; `--profile` drops
- * BACKEND_AWS_KEY/BACKEND_AWS_SECRET, so that the profile's credentials are used.
+ * for, as the help says; `--profile` drops BACKEND_AWS_KEY/BACKEND_AWS_SECRET, so that the
+ * profile's credentials are used.
  * @throws InvalidOptionError for a bad value; LocalDevNotRunningError when `--local` finds no
  *   pnpm dev.
  */

@@ -96,11 +96,7 @@ export function planCopyParts(sizeBytes: number, options: PartPlanOptions = {}):
  * makes them: from the first part's size, the part count and the object's size.
  * @returns `undefined` when these do not describe such a layout.
  */
-export function uniformPartSizes(
-  sizeBytes: number,
-  partsCount: number,
-  firstPartBytes: number,
-): number[] | undefined {
+export function uniformPartSizes(sizeBytes: number, partsCount: number, firstPartBytes: number) {
   if (!Number.isSafeInteger(partsCount) || partsCount < 1 || firstPartBytes < 1) return undefined;
   const lastPart = sizeBytes - firstPartBytes * (partsCount - 1);
   if (lastPart < 1 || lastPart > firstPartBytes) return undefined;

@@ -759,10 +759,8 @@ class Doctor {
 }
 
 /**
- * Checks, in order: the configuration, the credentials (and their kind), the bucket, its
- * region, a put/read/delete of a probe object under a scratch folder (deleted even when a
- * step fails), versioning, and optionally an external S3 URI. It never throws for a failed
- * check: each is a result with the fix.
+ * Runs the checks of DOCTOR_CHECKS, in order. It never throws for a failed check: each is a
+ * result with the fix.
  * @throws InvalidOptionError for a bad `probeArea`.
  */
 export function runDoctor(env: Environment, options: DoctorOptions = {}) {

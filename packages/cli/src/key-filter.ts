@@ -17,21 +17,14 @@ function compile(option: string, pattern: string): KeyFilter {
 }
 
 /**
- * The filter of `--include` and `--exclude` globs, matched against each key below the source
- * prefix (`u-1001/cover.png` for `s3://old/illustrations/u-1001/cover.png` with `--from
- * s3://old/illustrations`): a key is migrated when it matches an include (or none is given)
- * and no exclude. `*` matches within a segment, `**` any number of segments, `?` one
- * character; `[abc]` and `{png,webp}` as in the shell. A glob without `/` matches the last
- * segment at any depth.
+ * The filter of `--include` and `--exclude` globs, matched as migrate's help says: a key below
+ * the source prefix is migrated when it matches an include (or none is given) and no exclude.
  * @throws InvalidOptionError for an empty glob.
  */
-export function createKeyFilter(
-  include: readonly string[] = [],
-  exclude: readonly string[] = [],
-): KeyFilter {
+export function createKeyFilter(include: readonly string[] = [], exclude: readonly string[] = []) {
   const included = include.map((pattern) => compile('--include', pattern));
   const excluded = exclude.map((pattern) => compile('--exclude', pattern));
-  return (key) =>
+  return (key: string) =>
     (included.length === 0 || included.some((matches) => matches(key))) &&
     !excluded.some((matches) => matches(key));
 }

@@ -5,10 +5,7 @@ import type { ConnectionContext } from './types/connection.ts';
  * source: the pnpm dev of `--local`, another local server, or AWS. `endpoint` is printable
  * (redacted).
  */
-export function unreachableFix(
-  endpoint: string | undefined,
-  connection: ConnectionContext,
-): string {
+export function unreachableFix(endpoint: string | undefined, connection: ConnectionContext) {
   if (connection.local) {
     return (
       `The pnpm dev on ${connection.local.dataDir} wrote ${endpoint} as its S3, but nothing ` +

@@ -76,12 +76,8 @@ export function resolveDestinationPrefix(layout: KeyLayout, to: string): string 
 }
 
 /** The destination key of a source key: the source prefix swapped for the destination's. */
-export function destinationKeyFor(
-  source: SourceLocation,
-  destinationPrefix: string,
-  sourceKey: string,
-): string {
-  return `${destinationPrefix}${sourceKey.slice(source.prefix.length)}`;
+export function destinationKeyFor(source: SourceLocation, prefix: string, sourceKey: string) {
+  return `${prefix}${sourceKey.slice(source.prefix.length)}`;
 }
 
 /**

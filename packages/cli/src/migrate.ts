@@ -615,10 +615,8 @@ class Migration {
 }
 
 /**
- * Copies every object under `--from` into the configured bucket under `--to`, server-side.
- * Objects already there with the same size and ETag (or checksum) are skipped, so a rerun
- * resumes an interrupted run; different ones are left alone unless `overwrite`. The source is
- * only read. Failures of single objects are collected in the report, not thrown.
+ * Copies every object under `--from` into the configured bucket under `--to`, server-side, as
+ * migrate's help says. Failures of single objects are collected in the report, not thrown.
  * @throws InvalidOptionError for bad options; SourceBucketError when the source cannot be
  *   listed; the storage package's errors when the destination cannot be.
  */

@@ -93,9 +93,8 @@ async function preconditionSide(error: unknown, request: CopyRequest, options: C
  * CompleteMultipartUpload (an upload that fails is aborted, so no parts are left behind).
  * The write is conditional on the destination still being as listed
  * ({@link CopyRequest.destinationPrecondition}). Every request is retried by its client.
- * @throws PreconditionFailedError when S3 answers 412, saying which side changed, or 404
- *   NoSuchKey to the IfMatch of an overwrite whose destination is gone; RequestFailedError for
- *   other failures.
+ * @throws PreconditionFailedError when the source or the destination changed (see its `side`);
+ *   RequestFailedError for other failures.
  */
 export async function copyObject(request: CopyRequest, options: CopierOptions) {
   try {

@@ -78,10 +78,7 @@ export class LineProgress implements ProgressListener {
  * percentage of a fixed total, which only rise.
  * @param drawBar - draws the bar for a share from 0 to 1
  */
-export function formatBarLine(
-  snapshot: ProgressSnapshot,
-  drawBar: (share: number) => string,
-): string {
+export function formatBarLine(snapshot: ProgressSnapshot, drawBar: (share: number) => string) {
   const { bytes, rate, eta, percent, soFar, counts } = figures(snapshot);
   const rest = `${bytes('/')} | ${rate} | ${eta} | ${counts}`;
   if (percent === undefined) return `listing... | ${soFar} | ${rest}`;
