@@ -38,6 +38,8 @@ describe('the CDN with signed URLs', () => {
   const keyGroupId = logicalIdOf(storage, cdn.keyGroup);
   const distributionId = logicalIdOf(storage, cdn.distribution);
   const list = storage.api.functions['list-illustrations']!;
+  // The routes whose URLs are CloudFront's, per the route table.
+  const signers = ROUTES.filter((route) => route.cdn).map((route) => route.name);
   const functionProps = (route: string) =>
     template.toJSON().Resources[logicalIdOf(storage, storage.api.functions[route]!.function)]
       .Properties;
@@ -71,13 +73,20 @@ describe('the CDN with signed URLs', () => {
     expect(config.CacheBehaviors).toBeUndefined();
   });
 
-  it('gives the list function the CDN domain, the public key id and the secret name', () => {
-    expect(functionProps('list-illustrations').Environment.Variables).toMatchObject({
-      CDN_DOMAIN_NAME: { 'Fn::GetAtt': [distributionId, 'DomainName'] },
-      CDN_KEY_PAIR_ID: { Ref: publicKeyId },
-      CDN_PRIVATE_KEY_SECRET_ID: 'autobio/prod/cdn-private-key',
-    });
+  it('signs for the list and generate routes, per the route table', () => {
+    expect(signers).toEqual(['list-illustrations', 'generate-illustration']);
   });
+
+  it.each(signers)(
+    'gives the %s function the CDN domain, the public key id and the secret name',
+    (route) => {
+      expect(functionProps(route).Environment.Variables).toMatchObject({
+        CDN_DOMAIN_NAME: { 'Fn::GetAtt': [distributionId, 'DomainName'] },
+        CDN_KEY_PAIR_ID: { Ref: publicKeyId },
+        CDN_PRIVATE_KEY_SECRET_ID: 'autobio/prod/cdn-private-key',
+      });
+    },
+  );
 
   it('gives no other function the CDN variables', () => {
     for (const route of ROUTES.filter((candidate) => !candidate.cdn)) {
@@ -89,38 +98,42 @@ describe('the CDN with signed URLs', () => {
     }
   });
 
-  it('grants the list function exactly secretsmanager:GetSecretValue on the one secret', () => {
-    const roleId = logicalIdOf(storage, list.role);
-    const secrets = statementsOf(template, roleId).filter((statement) =>
-      JSON.stringify(statement.Action).includes('secretsmanager:'),
-    );
+  it.each(signers)(
+    'grants the %s function exactly secretsmanager:GetSecretValue on the one secret',
+    (route) => {
+      const roleId = logicalIdOf(storage, storage.api.functions[route]!.role);
+      const secrets = statementsOf(template, roleId).filter((statement) =>
+        JSON.stringify(statement.Action).includes('secretsmanager:'),
+      );
 
-    expect(secrets).toEqual([
-      {
-        Action: 'secretsmanager:GetSecretValue',
-        Effect: 'Allow',
-        Resource: {
-          'Fn::Join': [
-            '',
-            [
-              'arn:aws:secretsmanager:us-east-1:',
-              { Ref: 'AWS::AccountId' },
-              ':secret:autobio/prod/cdn-private-key-??????',
+      expect(secrets).toEqual([
+        {
+          Action: 'secretsmanager:GetSecretValue',
+          Effect: 'Allow',
+          Resource: {
+            'Fn::Join': [
+              '',
+              [
+                'arn:aws:secretsmanager:us-east-1:',
+                { Ref: 'AWS::AccountId' },
+                ':secret:autobio/prod/cdn-private-key-??????',
+              ],
             ],
-          ],
+          },
         },
-      },
-    ]);
-  });
+      ]);
+    },
+  );
 
   it('grants no other role any Secrets Manager or KMS action', () => {
-    const listRole = logicalIdOf(storage, list.role);
+    const signerRoles = signers.map((route) =>
+      logicalIdOf(storage, storage.api.functions[route]!.role),
+    );
     for (const roleId of Object.keys(template.findResources('AWS::IAM::Role'))) {
-      if (roleId === listRole) continue;
       const text = JSON.stringify(statementsOf(template, roleId));
-      expect(text, roleId).not.toMatch(/secretsmanager:|kms:/);
+      if (signerRoles.includes(roleId)) expect(text, roleId).not.toContain('kms:');
+      else expect(text, roleId).not.toMatch(/secretsmanager:|kms:/);
     }
-    expect(JSON.stringify(statementsOf(template, listRole))).not.toContain('kms:');
   });
 
   it("grants the list function the route table's cdn.storage: listing, and no s3:GetObject", () => {
