@@ -48,10 +48,7 @@ function wholeNumberOption(min: number, max: number) {
 }
 
 function checkList(value: string): CheckId[] {
-  const ids = value
-    .split(',')
-    .map((id) => id.trim())
-    .filter(Boolean);
+  const ids = value.split(',').flatMap((id) => id.trim() || []);
   const unknown = ids.filter((id) => !(CHECK_IDS as readonly string[]).includes(id));
   if (unknown.length > 0) {
     throw new InvalidArgumentError(

@@ -234,7 +234,7 @@ class Doctor {
       }
     }
     if (this.options.s3Uri !== undefined) {
-      await this.checkS3Uri(storage, this.options.s3Uri, bucketState);
+      await this.checkS3Uri(this.options.s3Uri, bucketState);
     }
   }
 
@@ -676,11 +676,8 @@ class Doctor {
    * Checks an S3 URI as `POST /illustrations/{kind}` checks the service's answer: in this bucket
    * and under the generated prefix (assertOwnS3Uri), a generated key, and stored.
    */
-  private async checkS3Uri(
-    storage: S3Storage,
-    uri: string,
-    bucketState: BucketState | 'no-credentials',
-  ): Promise<void> {
+  private async checkS3Uri(uri: string, bucketState: BucketState | 'no-credentials') {
+    const storage = this.storage!;
     const bucket = storage.getBucketName();
     const region = storage.getRegion();
     const generated = storage.keys.areaPrefix('generated');

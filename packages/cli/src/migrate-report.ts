@@ -29,13 +29,10 @@ function listOutcomes(title: string, outcomes: readonly ObjectOutcome[], report:
 
 /** The report as people read it: the plan of a dry run, then counts, conflicts and failures. */
 export function formatMigrationReport(report: MigrationReport): string {
-  const lines: string[] = [];
-  if (report.plan) {
-    for (const outcome of report.plan) {
-      lines.push(`${outcome.action.padEnd(9)} ${describeOutcome(outcome, report)}`);
-    }
-    if (report.plan.length > 0) lines.push('');
-  }
+  const plan = (report.plan ?? []).map(
+    (outcome) => `${outcome.action.padEnd(9)} ${describeOutcome(outcome, report)}`,
+  );
+  const lines = plan.length > 0 ? [...plan, ''] : [];
   const { counts } = report;
   const row = (label: string, value: string) => `  ${label.padEnd(11)}${value}`;
   lines.push(
@@ -53,11 +50,9 @@ export function formatMigrationReport(report: MigrationReport): string {
     row('conflicts', `${counts.conflicts} (different at the destination, left alone)`),
     row('refused', `${counts.refused} (no route of the API would read them there)`),
     row('failed', String(counts.failed)),
-  );
-  if (counts.verified + counts.verifyFailed > 0) {
-    lines.push(row('verified', `${counts.verified}, ${counts.verifyFailed} differ`));
-  }
-  lines.push(
+    ...(counts.verified + counts.verifyFailed > 0
+      ? [row('verified', `${counts.verified}, ${counts.verifyFailed} differ`)]
+      : []),
     row(
       'took',
       `${formatDuration(report.durationMs)}, ${formatRate(report.objectsPerSecond)} objects/s`,
