@@ -1,10 +1,6 @@
 import type { ConnectionContext } from './types/connection.ts';
 
-/**
- * The fix when nothing answers at the endpoint (or S3 cannot be reached), for the endpoint's
- * source: the pnpm dev of `--local`, another local server, or AWS. `endpoint` is printable
- * (redacted).
- */
+/** The fix when nothing answers at the (printable, redacted) endpoint, for where it came from. */
 export function unreachableFix(endpoint: string | undefined, connection: ConnectionContext) {
   if (connection.local) {
     return (

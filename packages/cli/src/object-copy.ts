@@ -154,8 +154,7 @@ async function sourcePartSizes(
   options: CopierOptions,
   firstPart: HeadObjectCommandOutput,
 ): Promise<number[] | undefined> {
-  const count = firstPart.PartsCount;
-  const firstBytes = firstPart.ContentLength;
+  const { PartsCount: count, ContentLength: firstBytes } = firstPart;
   if (count === undefined || firstBytes === undefined || count < 1) return undefined;
   if (count === 1) return [request.sizeBytes];
   const uniform = uniformPartSizes(request.sizeBytes, count, firstBytes);
