@@ -1,3 +1,4 @@
+import { wholeNumber } from '@autobio/s3-storage/settings';
 import {
   DEFAULT_PART_SIZE_BYTES,
   MAX_PART_SIZE_BYTES,
@@ -67,11 +68,7 @@ export function planCopyParts(sizeBytes: number, options: PartPlanOptions = {}):
     return fromSizes(options.sourcePartSizes);
   }
   const requested = options.partSizeBytes ?? DEFAULT_PART_SIZE_BYTES;
-  if (
-    !Number.isSafeInteger(requested) ||
-    requested < MIN_PART_SIZE_BYTES ||
-    requested > MAX_PART_SIZE_BYTES
-  ) {
+  if (!wholeNumber(MIN_PART_SIZE_BYTES, MAX_PART_SIZE_BYTES).safeParse(requested).success) {
     throw new PartPlanError(
       `Part size ${requested} is outside S3's limits: use ${MIN_PART_SIZE_BYTES} (5 MiB) to ` +
         `${MAX_PART_SIZE_BYTES} (5 GiB) bytes.`,
