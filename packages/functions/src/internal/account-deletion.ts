@@ -20,7 +20,7 @@ let replica: { readonly id: string; readonly storage: S3Storage } | undefined;
 
 /**
  * The storage client of the replica bucket: the primary's settings (endpoint, credentials,
- * prefixes, timeouts), its own bucket and region. One per process and replica.
+ * prefixes, timeouts), its own bucket and region, never accelerated. One per process and replica.
  */
 export function replicaStorage(settings: DeletionSettings): S3Storage | undefined {
   if (!settings.replica) return undefined;
@@ -28,7 +28,10 @@ export function replicaStorage(settings: DeletionSettings): S3Storage | undefine
   const { bucketName, region } = settings.replica;
   const id = [bucketName, region, primary.endpoint ?? ''].join('\n');
   if (replica?.id !== id) {
-    replica = { id, storage: createS3Storage({ config: { ...primary, bucketName, region } }) };
+    // Transfer acceleration is the primary bucket's: the replica has none, and an accelerated
+    // call to it would fail every deletion.
+    const config = { ...primary, bucketName, region, useAccelerateEndpoint: false };
+    replica = { id, storage: createS3Storage({ config }) };
   }
   return replica.storage;
 }

@@ -35,9 +35,17 @@ function cloudFront(): CloudFrontClient {
   return defaultClient;
 }
 
-/** `/<generated prefix><kind>/<userId>/*` for each kind: every illustration URL of the user. */
+/**
+ * `/<generated prefix><kind>/<userId>/*` for each kind: every illustration URL of the user. A
+ * `*` is a wildcard to CloudFront only at a path's end, and refused elsewhere, so an id with one
+ * is cut there: the path then covers other users' URLs too, which only evicts their cache.
+ */
 export function userCdnPaths(keys: KeyLayout, userId: string): string[] {
-  return GENERATED_KINDS.map((kind) => `${cdnPath(keys.generatedUserPrefix(kind, userId))}*`);
+  return GENERATED_KINDS.map((kind) => {
+    const path = cdnPath(keys.generatedUserPrefix(kind, userId));
+    const star = path.indexOf('*');
+    return star === -1 ? `${path}*` : path.slice(0, star + 1);
+  });
 }
 
 /**
