@@ -75,6 +75,7 @@ export const GUARD_RULES = {
   'CT.CLOUDFRONT.PR.6': 'cloudfront_custom_ssl_certificate_check',
   'CT.CLOUDFRONT.PR.7': 'cloudfront_sni_enabled_check',
   'CT.CLOUDFRONT.PR.9': 'cloudfront_security_policy_check',
+  'CT.CLOUDWATCH.PR.1': 'cloudwatch_alarm_action_check',
   'CT.CLOUDWATCH.PR.2': 'cloudwatch_log_group_retention_period_check',
   'CT.CLOUDWATCH.PR.3': 'cloudwatch_log_group_encrypted_check',
   'CT.LAMBDA.PR.2': 'lambda_function_public_access_prohibited_check',

@@ -1,3 +1,4 @@
+import { DEFAULT_PREFIXES, DELETION_MARKER_EXPIRY_DAYS } from '@autobio/s3-storage';
 import { Duration, Stack, type StackProps, Tags } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Bucket, BucketNamespace } from 'aws-cdk-lib/aws-s3';
@@ -32,6 +33,8 @@ export interface ReplicaStackProps extends StackProps {
   readonly noncurrentVersionsToRetain: number;
   /** Days the replica's log bucket keeps access logs. */
   readonly accessLogRetentionDays: number;
+  /** The key prefix of pending-deletion markers, which replication copies. @default 'deletions/' */
+  readonly deletionsPrefix?: string;
 }
 
 /**
@@ -68,6 +71,13 @@ export class ReplicaStack extends Stack {
           noncurrentVersionExpiration: Duration.days(props.noncurrentVersionExpirationDays),
           noncurrentVersionsToRetain: props.noncurrentVersionsToRetain,
           expiredObjectDeleteMarker: true,
+        },
+        // The sweep deletes each marker's copy here too; this is the backstop, as in the source.
+        {
+          id: 'expire-deletion-markers',
+          prefix: props.deletionsPrefix ?? DEFAULT_PREFIXES.deletions,
+          expiration: Duration.days(DELETION_MARKER_EXPIRY_DAYS),
+          noncurrentVersionExpiration: Duration.days(1),
         },
       ],
     });

@@ -1,12 +1,13 @@
 import type { TaskDefinition } from '@autobio/functions';
 import { Aws, Duration, type RemovalPolicy } from 'aws-cdk-lib';
+import { Alarm, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Schedule, ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import { Construct } from 'constructs';
 import { bindDeletionTargets, type DeletionTargets } from './deletion-targets.ts';
-import { acknowledgeRule, wildcardResourceRuleId } from './nag.ts';
+import { acknowledgeGuardRule, acknowledgeRule, wildcardResourceRuleId } from './nag.ts';
 import type { StorageBucket } from './storage-bucket.ts';
 import { StorageFunction } from './storage-function.ts';
 
@@ -42,6 +43,8 @@ export class ScheduledTask extends Construct {
   public readonly function: StorageFunction;
   /** The schedule that invokes it. */
   public readonly schedule: Schedule;
+  /** In alarm when every run of the last 15 minutes failed; give it an action (SNS) to be told. */
+  public readonly failures: Alarm;
 
   public constructor(scope: Construct, id: string, props: ScheduledTaskProps) {
     super(scope, id);
@@ -56,7 +59,31 @@ export class ScheduledTask extends Construct {
       logRemovalPolicy: props.logRemovalPolicy,
       readsEnvironment: task.environment,
     });
+    // EventBridge Scheduler invokes asynchronously, and Lambda would retry a failed run twice on
+    // its own: the next scheduled run is the retry (and ends before the one after it starts).
+    this.function.function.configureAsyncInvoke({ retryAttempts: 0 });
+    acknowledgeRule(
+      this.function,
+      'Serverless-LambdaAsyncFailureDestination',
+      "The schedule's event carries nothing to keep: what a failed run leaves is in S3 (the " +
+        'markers), the next run takes it up, and the Failures alarm tells of repeated failures.',
+    );
     this.function.bindStorage(props.storage, task.storage);
+    this.failures = new Alarm(this, 'Failures', {
+      alarmDescription:
+        `${task.name} failed in each of the last three runs: the accounts it names in its log ` +
+        'are not deleted for good until it succeeds (see its DeletionSweepError lines).',
+      metric: this.function.function.metricErrors({ period: Duration.minutes(15) }),
+      threshold: 3,
+      evaluationPeriods: 1,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+    acknowledgeGuardRule(
+      this.failures,
+      'CT.CLOUDWATCH.PR.1',
+      "Who is told (an SNS topic, a chat channel, a pager) is the operator's choice: add it with " +
+        'failures.addAlarmAction; until then the alarm shows in the console.',
+    );
     bindDeletionTargets(this.function, task, props);
     // A role of its own rather than the stack-wide one LambdaInvoke would create, so that the
     // acknowledgement below covers this function alone.

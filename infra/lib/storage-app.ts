@@ -35,6 +35,7 @@ export function addEnvironmentStacks(app: App, config: EnvironmentConfig): Envir
       noncurrentVersionExpirationDays: config.noncurrentVersionExpirationDays,
       noncurrentVersionsToRetain: config.noncurrentVersionsToRetain,
       accessLogRetentionDays: config.accessLogRetentionDays,
+      deletionsPrefix: config.keyPrefixes.deletions,
     });
   }
   const storage = new StorageStack(app, config.stackName, { config });

@@ -35,6 +35,44 @@ describe('the deletion sweep', () => {
     expect(sweep!.schedule).toBe('rate(5 minutes)');
   });
 
+  it('leaves retries to the next run: Lambda retries no asynchronous invocation', () => {
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      FunctionName: { Ref: functionId },
+      MaximumRetryAttempts: 0,
+      Qualifier: '$LATEST',
+    });
+  });
+
+  it('raises an alarm when three runs in a row fail', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'Errors',
+      Namespace: 'AWS/Lambda',
+      Dimensions: [{ Name: 'FunctionName', Value: { Ref: functionId } }],
+      Period: 900,
+      Threshold: 3,
+      EvaluationPeriods: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      TreatMissingData: 'notBreaching',
+    });
+  });
+
+  it('expires the replica copies of deletion markers too, as a backstop', () => {
+    const replica = Template.fromStack(stacks.replica!);
+    replica.hasResourceProperties('AWS::S3::Bucket', {
+      LifecycleConfiguration: {
+        Rules: Match.arrayWith([
+          {
+            Id: 'expire-deletion-markers',
+            Prefix: 'deletions/',
+            ExpirationInDays: 30,
+            NoncurrentVersionExpiration: { NoncurrentDays: 1 },
+            Status: 'Enabled',
+          },
+        ]),
+      },
+    });
+  });
+
   it('lets only EventBridge Scheduler of this account assume the schedule role', () => {
     template.hasResourceProperties('AWS::IAM::Role', {
       AssumeRolePolicyDocument: {

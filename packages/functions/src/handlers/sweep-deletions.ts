@@ -12,8 +12,8 @@ import type { SweepReport } from '../types/deletion.ts';
  * table): makes each account deletion whose `sweepAfter` has passed final. The markers are its
  * only input, so a missed run only delays the next. Accounts it has no time left for wait for
  * the next run.
- * @throws DeletionSweepError after the run when any account failed, so the scheduler retries
- *   and alarms; those markers stay.
+ * @throws DeletionSweepError after the run when any account failed, so that the failure shows in
+ *   the function's errors (and its alarm); those markers stay for the next run.
  */
 export async function handler(_event: unknown, context: Context): Promise<SweepReport> {
   logger.addContext(context);
