@@ -182,32 +182,24 @@ const BODY_ERRORS = {
 const DELETION_PENDING =
   'DeletionPending: your account deletion is not final yet; try again after its sweep (Retry-After).';
 
+/** Both upload routes take and answer the same. */
+const UPLOAD_CONTRACT: RouteContract = {
+  body: {
+    schema: 'UploadRequest',
+    description: 'contentLengthBytes is required with method "PUT" (the default).',
+  },
+  success: { status: 200, schema: 'CreateUploadResponse' },
+  errors: {
+    ...BODY_ERRORS,
+    409: DELETION_PENDING,
+    413: 'RequestTooLarge, or UploadTooLarge: over the upload limit.',
+  },
+};
+
 /** Each route's schemas; a route added to the table without one here fails to compile. */
 const CONTRACTS: Record<RouteName, RouteContract> = {
-  'create-subject-upload': {
-    body: {
-      schema: 'UploadRequest',
-      description: 'contentLengthBytes is required with method "PUT" (the default).',
-    },
-    success: { status: 200, schema: 'CreateUploadResponse' },
-    errors: {
-      ...BODY_ERRORS,
-      409: DELETION_PENDING,
-      413: 'RequestTooLarge, or UploadTooLarge: over the upload limit.',
-    },
-  },
-  'create-avatar-upload': {
-    body: {
-      schema: 'UploadRequest',
-      description: 'contentLengthBytes is required with method "PUT" (the default).',
-    },
-    success: { status: 200, schema: 'CreateUploadResponse' },
-    errors: {
-      ...BODY_ERRORS,
-      409: DELETION_PENDING,
-      413: 'RequestTooLarge, or UploadTooLarge: over the upload limit.',
-    },
-  },
+  'create-subject-upload': UPLOAD_CONTRACT,
+  'create-avatar-upload': UPLOAD_CONTRACT,
   'get-subject-image': {
     success: { status: 200, schema: 'ImageResponse' },
     errors: { 404: 'SubjectImageNotFound: upload one first.' },
