@@ -242,7 +242,9 @@ describe.each(S3_ENGINES)('the local page in headless Chromium on %s', (engine) 
 
     await expect.poll(() => textOf(page, '#status'), SLOW).toContain('Deleted 2 objects');
     expect(await textOf(page, '#status')).toContain(user);
-    expect(await textOf(page, '#status')).toContain('The deletion becomes final at the first sweep');
+    expect(await textOf(page, '#status')).toContain(
+      'The deletion becomes final at the first sweep',
+    );
     expect(await listedCount(page)).toBe(0);
     expect(await page.isVisible('#illustrations-empty')).toBe(true);
     expect(await page.isHidden('#subject-preview')).toBe(true);
