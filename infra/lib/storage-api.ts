@@ -249,7 +249,8 @@ function corsMethods(routes: readonly RouteDefinition[]): CorsHttpMethod[] {
   return [...methods].sort().map((method) => CorsHttpMethod[method]);
 }
 
-function pascalCase(name: string): string {
+/** A construct id from a route's or task's kebab-case name: `delete-my-data` → `DeleteMyData`. */
+export function pascalCase(name: string): string {
   return name
     .split('-')
     .map((part) => part.charAt(0).toUpperCase() + part.slice(1))

@@ -13,7 +13,7 @@ import { GeneratedCdn } from './generated-cdn.ts';
 import { IllustrationGenRole } from './illustration-gen-role.ts';
 import { accountRegionalBucketName } from './replica-stack.ts';
 import { ScheduledTask } from './scheduled-task.ts';
-import { StorageApi } from './storage-api.ts';
+import { pascalCase, StorageApi } from './storage-api.ts';
 import { StorageBucket } from './storage-bucket.ts';
 import type { EnvironmentConfig } from './types/config.ts';
 
@@ -247,11 +247,4 @@ export class StorageStack extends Stack {
       });
     }
   }
-}
-
-function pascalCase(name: string): string {
-  return name
-    .split('-')
-    .map((part) => part.charAt(0).toUpperCase() + part.slice(1))
-    .join('');
 }

@@ -7,9 +7,9 @@ import {
 } from '@autobio/s3-storage';
 import type { Context } from 'aws-lambda';
 import { LAMBDA_TIME_RESERVE_MS } from '../constants.ts';
-import { loadCdnConfig, loadIllustrationGenConfig } from '../env.ts';
+import { loadIllustrationGenConfig } from '../env.ts';
 import { HttpError, IllustrationGenError } from '../errors.ts';
-import { cdnUrlSigner, type SignCdnUrl } from '../internal/cdn-urls.ts';
+import { downloadUrlTimes, type SignCdnUrl, startCdnUrlSigner } from '../internal/cdn-urls.ts';
 import { refuseWhileDeletionPending } from '../internal/deletion-pending.ts';
 import { createRouteHandler, describeError } from '../internal/http.ts';
 import { requestIllustration } from '../internal/illustration-gen-client.ts';
@@ -198,10 +198,7 @@ async function describeIllustration(
     );
   }
   const createdAt = new Date(s3Client.keys.parseGeneratedKey(key)!.timestampMs);
-  // Whole seconds, as the list route: S3's X-Amz-Date and CloudFront's Expires have none, so
-  // expiresAt is exactly when either URL stops working.
-  const signingDate = new Date(Math.floor(Date.now() / 1000) * 1000);
-  const expiry = new Date(signingDate.getTime() + DEFAULT_PRESIGN_EXPIRES_IN_SECONDS * 1000);
+  const { signingDate, expiry } = downloadUrlTimes();
   return {
     illustration: {
       key,
@@ -243,11 +240,7 @@ export const handler = createRouteHandler({
       ),
     };
     await refuseWhileDeletionPending(userId, call);
-    const cdn = loadCdnConfig();
-    // Read beside the generation (after a cold start the key comes from Secrets Manager);
-    // caught here so that a failed generation leaves no unhandled rejection behind.
-    const cdnSigner = cdn ? cdnUrlSigner(cdn) : undefined;
-    cdnSigner?.catch(() => {});
+    const cdnSigner = startCdnUrlSigner();
     const subjectKey = s3Client.getSubjectKey(userId);
     if (!(await s3Client.findObject(subjectKey, call))) {
       throw new HttpError(

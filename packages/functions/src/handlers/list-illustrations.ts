@@ -5,9 +5,8 @@ import {
   s3Client,
 } from '@autobio/s3-storage';
 import { DEFAULT_LIST_LIMIT } from '../constants.ts';
-import { loadCdnConfig } from '../env.ts';
 import { HttpError } from '../errors.ts';
-import { cdnUrlSigner } from '../internal/cdn-urls.ts';
+import { downloadUrlTimes, startCdnUrlSigner } from '../internal/cdn-urls.ts';
 import { type ApiHandler, createRouteHandler } from '../internal/http.ts';
 import { kindPathSchema, listQuerySchema } from '../schemas.ts';
 import type { IllustrationItem, IllustrationListResponse } from '../types/api.ts';
@@ -56,11 +55,7 @@ export function createListIllustrationsHandler(options: ListIllustrationsOptions
     query: listQuerySchema,
     async handle({ userId, path: { kind }, query, abortSignal }) {
       if (query.cursor !== undefined) assertOwnCursor(query.cursor, userId, kind);
-      const cdn = loadCdnConfig();
-      // Read beside the listing (after a cold start the key comes from Secrets Manager); caught
-      // here so that a failed listing leaves no unhandled rejection behind.
-      const cdnSigner = cdn ? cdnUrlSigner(cdn) : undefined;
-      cdnSigner?.catch(() => {});
+      const cdnSigner = startCdnUrlSigner();
       let page: Awaited<ReturnType<typeof s3Client.listGeneratedIllustrations>>;
       try {
         page = await s3Client.listGeneratedIllustrations(userId, kind, {
@@ -75,10 +70,7 @@ export function createListIllustrationsHandler(options: ListIllustrationsOptions
         }
         throw error;
       }
-      // Whole seconds: S3's X-Amz-Date and CloudFront's Expires have none, so expiresAt is
-      // exactly when either URL stops working.
-      const signingDate = new Date(Math.floor(Date.now() / 1000) * 1000);
-      const expiry = new Date(signingDate.getTime() + DEFAULT_PRESIGN_EXPIRES_IN_SECONDS * 1000);
+      const { signingDate, expiry } = downloadUrlTimes();
       const expiresAt = expiry.toISOString();
       const signing = { expiresInSeconds: DEFAULT_PRESIGN_EXPIRES_IN_SECONDS, signingDate };
       const signCdnUrl = await cdnSigner;

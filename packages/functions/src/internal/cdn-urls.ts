@@ -1,8 +1,8 @@
 import { createPrivateKey } from 'node:crypto';
-import { ConfigurationError } from '@autobio/s3-storage';
+import { ConfigurationError, DEFAULT_PRESIGN_EXPIRES_IN_SECONDS } from '@autobio/s3-storage';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { getSignedUrl } from '@aws-sdk/cloudfront-signer';
-import type { CdnConfig } from '../env.ts';
+import { type CdnConfig, loadCdnConfig } from '../env.ts';
 
 /** Signs the CloudFront URL of one key of the bucket, valid until `expiresAt`. */
 export type SignCdnUrl = (key: string, expiresAt: Date) => string;
@@ -105,4 +105,28 @@ export async function cdnUrlSigner(
       privateKey,
       dateLessThan: expiresAt,
     });
+}
+
+/**
+ * The CloudFront signer when the `CDN_*` variables are set, else `undefined`: started now, so
+ * that after a cold start its key is read from Secrets Manager beside the route's S3 work, and
+ * awaited when the URLs are signed. A rejection is caught here too, so that a request that
+ * fails before awaiting it leaves no unhandled rejection behind.
+ * @throws ConfigurationError when the `CDN_*` variables are set wrongly.
+ */
+export function startCdnUrlSigner(): Promise<SignCdnUrl> | undefined {
+  const cdn = loadCdnConfig();
+  const signer = cdn ? cdnUrlSigner(cdn) : undefined;
+  signer?.catch(() => {});
+  return signer;
+}
+
+/**
+ * When download URLs signed now are signed and expire, in whole seconds: S3's X-Amz-Date and
+ * CloudFront's Expires have none, so `expiresAt` is exactly when either URL stops working.
+ */
+export function downloadUrlTimes(): { readonly signingDate: Date; readonly expiry: Date } {
+  const signingDate = new Date(Math.floor(Date.now() / 1000) * 1000);
+  const expiry = new Date(signingDate.getTime() + DEFAULT_PRESIGN_EXPIRES_IN_SECONDS * 1000);
+  return { signingDate, expiry };
 }
