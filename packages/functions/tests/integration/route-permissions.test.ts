@@ -193,18 +193,7 @@ const scenarios: Record<RouteName, (user: string) => Promise<void>> = {
     });
     await fetchOk(present.json.url);
   },
-  'list-illustrations': async (user) => {
-    for (const kind of ['memory', 'subject'] as const) {
-      await seed(defaultKeyLayout.generatedKey(kind, user));
-      const page = await invoke(listIllustrations, {
-        method: 'GET',
-        route: '/illustrations/{kind}',
-        sub: user,
-        pathParameters: { kind },
-      });
-      for (const item of page.json.items) await fetchOk(item.url);
-    }
-  },
+  'list-illustrations': (user) => listEveryKind(user, fetchOk),
   'generate-illustration': (user) => generateEveryWay(user, fetchOk),
   'delete-my-data': async (user) => {
     useReplicaAndCdn();
@@ -219,6 +208,21 @@ const scenarios: Record<RouteName, (user: string) => Promise<void>> = {
     }
   },
 };
+
+/** One illustration of each kind, listed; `useUrl` takes each listed URL. */
+async function listEveryKind(user: string, useUrl: (url: string) => Promise<void>) {
+  for (const kind of ['memory', 'subject'] as const) {
+    await seed(defaultKeyLayout.generatedKey(kind, user));
+    const page = await invoke(listIllustrations, {
+      method: 'GET',
+      route: '/illustrations/{kind}',
+      sub: user,
+      pathParameters: { kind },
+    });
+    expect(page.json.items).toHaveLength(1);
+    for (const item of page.json.items) await useUrl(item.url);
+  }
+}
 
 /**
  * Every request generate makes: stub and service mode, both kinds, a failed service call (whose
@@ -289,19 +293,10 @@ const CDN_DOMAIN = 'd111111abcdef8.cloudfront.net';
 
 /** With the CDN on: each CDN route's requests; its URLs are CloudFront's, fetched by no role. */
 const cdnScenarios: Partial<Record<RouteName, (user: string) => Promise<void>>> = {
-  'list-illustrations': async (user) => {
-    for (const kind of ['memory', 'subject'] as const) {
-      await seed(defaultKeyLayout.generatedKey(kind, user));
-      const page = await invoke(listIllustrations, {
-        method: 'GET',
-        route: '/illustrations/{kind}',
-        sub: user,
-        pathParameters: { kind },
-      });
-      expect(page.json.items).toHaveLength(1);
-      for (const item of page.json.items) expect(new URL(item.url).host).toBe(CDN_DOMAIN);
-    }
-  },
+  'list-illustrations': (user) =>
+    listEveryKind(user, async (url) => {
+      expect(new URL(url).host).toBe(CDN_DOMAIN);
+    }),
   'generate-illustration': (user) =>
     generateEveryWay(user, async (url) => {
       expect(new URL(url).host).toBe(CDN_DOMAIN);
