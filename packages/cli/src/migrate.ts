@@ -6,16 +6,13 @@ import {
   translateS3Error,
   validateRegion,
 } from '@autobio/s3-storage';
-import { wholeNumber } from '@autobio/s3-storage/settings';
 import { HeadBucketCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import pLimit from 'p-limit';
 import {
   DEFAULT_CONCURRENCY,
   DEFAULT_PAGE_SIZE,
   DEFAULT_PART_CONCURRENCY,
-  MAX_CONCURRENCY,
   MAX_SINGLE_COPY_BYTES,
-  MIN_PART_SIZE_BYTES,
 } from './constants.ts';
 import {
   EndpointUnreachableError,
@@ -70,14 +67,6 @@ function unreachable(target: MigrationTarget, error: unknown) {
     unreachableFix(target.endpoint, target.connection ?? {}),
     error,
   );
-}
-
-/** `value`, checked by the whole-number rule every package shares. */
-function checkWholeNumber(option: string, value: number, min: number, max: number): number {
-  if (!wholeNumber(min, max).safeParse(value).success) {
-    throw new InvalidOptionError(option, value, `use a whole number from ${min} to ${max}.`);
-  }
-  return value;
 }
 
 /** The SDK error behind a failed copy, or the error itself. */
@@ -182,19 +171,9 @@ function copyFailureReason(
 async function prepare(target: MigrationTarget, options: MigrationOptions) {
   const storage = target.storage;
   const bucket = storage.getBucketName();
-  const concurrency = checkWholeNumber(
-    '--concurrency',
-    options.concurrency ?? DEFAULT_CONCURRENCY,
-    1,
-    MAX_CONCURRENCY,
-  );
-  const pageSize = checkWholeNumber('--page-size', options.pageSize ?? DEFAULT_PAGE_SIZE, 1, 1000);
-  const multipartThresholdBytes = checkWholeNumber(
-    'multipartThresholdBytes',
-    options.multipartThresholdBytes ?? MAX_SINGLE_COPY_BYTES,
-    MIN_PART_SIZE_BYTES,
-    MAX_SINGLE_COPY_BYTES,
-  );
+  // The command line's parsers have checked these numbers: runMigration has no other caller.
+  const { concurrency = DEFAULT_CONCURRENCY, pageSize = DEFAULT_PAGE_SIZE } = options;
+  const { multipartThresholdBytes = MAX_SINGLE_COPY_BYTES } = options;
   if (options.fromRegion !== undefined) validateRegion(options.fromRegion, '--from-region');
   const filter = createKeyFilter(options.include, options.exclude);
 

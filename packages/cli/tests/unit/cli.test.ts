@@ -70,13 +70,18 @@ describe('runCli', () => {
     expect(result.stderr).toContain("error: required option '--from <s3-uri>' not specified");
   });
 
-  it('exits 2 for a concurrency that is not a whole number in range', async () => {
+  it.each([
+    ['--concurrency', '0', 'Use a whole number from 1 to 512.'],
+    ['--concurrency', '1e3', 'Use a whole number from 1 to 512.'],
+    ['--page-size', '1001', 'Use a whole number from 1 to 1000.'],
+    ['--max-attempts', '2.5', 'Use a whole number from 1 to 20.'],
+  ])('exits 2 for %s %s, which is not a whole number in range', async (option, value, fix) => {
     const result = await runCommand(
-      ['migrate', '--from', 's3://old', '--to', 'generated', '--concurrency', '0'],
+      ['migrate', '--from', 's3://old', '--to', 'generated', option, value],
       env,
     );
     expect(result.code).toBe(2);
-    expect(result.stderr).toContain('Use a whole number from 1 to 512.');
+    expect(result.stderr).toContain(fix);
   });
 
   it('exits 2 for an unknown check in --warn-only', async () => {

@@ -196,10 +196,6 @@ describe('runMigration', () => {
     expect(s3.calls()).toHaveLength(0);
   });
 
-  it('throws for a concurrency out of range', async () => {
-    await expect(migrate({ concurrency: 0 })).rejects.toThrow('--concurrency "0" cannot be used');
-  });
-
   it('writes nothing in a dry run and plans every object', async () => {
     buckets(
       [
