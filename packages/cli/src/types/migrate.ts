@@ -67,24 +67,19 @@ export interface ObjectOutcome {
 /** The result of {@link runMigration}: counts, bytes, and the objects not in place. */
 export type MigrationReport = Awaited<ReturnType<typeof runMigration>>;
 
-export interface ProgressSnapshot {
+/** The counts of the report so far, and how far the run has got. */
+export type ProgressSnapshot = MigrationReport['counts'] & {
   /** A dry run: `copied` counts what would be copied. */
   readonly dryRun: boolean;
-  readonly listed: number;
   readonly listedBytes: number;
   /** True once the source listing is complete, so `listed` is the total. */
   readonly listingDone: boolean;
   /** Objects handled: copied, skipped, conflicting, refused or failed. */
   readonly done: number;
   readonly doneBytes: number;
-  readonly copied: number;
-  readonly skipped: number;
-  readonly conflicts: number;
-  readonly refused: number;
-  readonly failed: number;
   /** Milliseconds since the start. */
   readonly elapsedMs: number;
-}
+};
 
 export interface ProgressListener {
   start(snapshot: ProgressSnapshot): void;

@@ -13,6 +13,7 @@ import { captureStream } from '../helpers/streams.ts';
 const snapshot = (overrides: Partial<ProgressSnapshot> = {}): ProgressSnapshot => ({
   dryRun: false,
   listed: 200,
+  excluded: 0,
   listedBytes: 2048,
   listingDone: true,
   done: 50,
@@ -22,6 +23,8 @@ const snapshot = (overrides: Partial<ProgressSnapshot> = {}): ProgressSnapshot =
   conflicts: 1,
   refused: 0,
   failed: 1,
+  verified: 0,
+  verifyFailed: 0,
   elapsedMs: 2000,
   ...overrides,
 });
