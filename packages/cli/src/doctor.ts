@@ -11,7 +11,6 @@ import {
   RegionMismatchError,
   type S3Storage,
   type S3StorageConfig,
-  STORAGE_AREAS,
   type StorageArea,
   translateS3Error,
 } from '@autobio/s3-storage';
@@ -35,7 +34,7 @@ import {
   EXIT_OK,
   EXIT_USAGE,
 } from './constants.ts';
-import { InvalidOptionError, type SdkError, sdkError } from './errors.ts';
+import { type SdkError, sdkError } from './errors.ts';
 import { unreachableFix } from './local-fixes.ts';
 import type { ConnectionContext } from './types/connection.ts';
 import type {
@@ -202,11 +201,6 @@ class Doctor {
   }
 
   private async runChecks(): Promise<void> {
-    const probeArea = this.options.probeArea ?? DEFAULT_PROBE_AREA;
-    if (!(STORAGE_AREAS as readonly string[]).includes(probeArea)) {
-      const fix = `use one of ${STORAGE_AREAS.join(', ')}.`;
-      throw new InvalidOptionError('--probe-area', probeArea, fix);
-    }
     if (!this.checkConfig()) {
       const rest = CHECK_IDS.filter(
         (id) => id !== 'config' && (id !== 's3-uri' || this.options.s3Uri !== undefined),
@@ -229,7 +223,7 @@ class Doctor {
         const wrongRegion = 'requests go to the wrong region; fix S3_CLIENT_REGION first';
         this.skip(checksAfter('region'), wrongRegion);
       } else {
-        await this.checkProbe(storage, probeArea as StorageArea);
+        await this.checkProbe(storage, this.options.probeArea ?? DEFAULT_PROBE_AREA);
         await this.checkVersioning(client);
       }
     }
@@ -758,7 +752,6 @@ class Doctor {
 /**
  * Runs the checks of DOCTOR_CHECKS, in order. It never throws for a failed check: each is a
  * result with the fix.
- * @throws InvalidOptionError for a bad `probeArea`.
  */
 export function runDoctor(env: Environment, options: DoctorOptions = {}) {
   return new Doctor(env, options).run();

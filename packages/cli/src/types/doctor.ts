@@ -1,3 +1,4 @@
+import type { StorageArea } from '@autobio/s3-storage';
 import type { DOCTOR_CHECKS } from '../constants.ts';
 import type { runDoctor } from '../doctor.ts';
 import type { ConnectionContext } from './connection.ts';
@@ -28,7 +29,7 @@ export interface DoctorOptions {
   /** An S3 URI from the illustration-gen service to check. @default - the check is skipped */
   readonly s3Uri?: string;
   /** Part of the key layout the probe object is written under. @default 'generated' */
-  readonly probeArea?: string;
+  readonly probeArea?: StorageArea;
   /**
    * Checks whose failure is reported as a warning.
    * @default - ['versioning'] when S3_ENDPOINT is set (the embedded server has no versioning), else []
