@@ -34,7 +34,7 @@ import {
   EXIT_OK,
   EXIT_USAGE,
 } from './constants.ts';
-import { type SdkError, sdkError } from './errors.ts';
+import { sdkError } from './errors.ts';
 import { unreachableFix } from './local-fixes.ts';
 import type { ConnectionContext } from './types/connection.ts';
 import type {
@@ -52,14 +52,8 @@ function checksAfter(id: CheckId): CheckId[] {
   return CHECK_IDS.slice(CHECK_IDS.indexOf(id) + 1).filter((next) => next !== 's3-uri');
 }
 
-/** The SDK error behind one of the storage package's errors. */
-function underlying(error: unknown): SdkError {
-  const e = sdkError(error);
-  return e.cause && typeof e.cause === 'object' ? sdkError(e.cause) : e;
-}
-
 function describeError(error: unknown): string {
-  const e = underlying(error);
+  const e = sdkError(error);
   const status = e.$metadata?.httpStatusCode;
   // A HEAD answer has no body, so the SDK can only say "Unknown"/"UnknownError": leave that out.
   const name = e.name && e.name !== 'Unknown' ? e.name : undefined;
@@ -354,7 +348,7 @@ class Doctor {
 
   /** The fix for credentials S3 refuses, or `undefined` when `error` is not such a refusal. */
   private credentialsFix(error: unknown): string | undefined {
-    const name = underlying(error).name ?? '';
+    const name = sdkError(error).name ?? '';
     const key = this.accessKeyId ? ` ${maskAccessKeyId(this.accessKeyId)}` : '';
     const where = this.endpoint ? `The server at ${this.endpoint}` : 'S3';
     if (UNKNOWN_KEY_CODES.has(name)) {
@@ -402,7 +396,7 @@ class Doctor {
       await client.send(new ListObjectsV2Command({ Bucket: this.config!.bucketName, MaxKeys: 0 }));
       return headError;
     } catch (error) {
-      return underlying(error).name ? error : headError;
+      return sdkError(error).name ? error : headError;
     }
   }
 
@@ -422,7 +416,7 @@ class Doctor {
     } catch (headError) {
       const headTranslated = translateS3Error(headError, { bucket, region });
       if (headTranslated instanceof RegionMismatchError) return redirected(headTranslated);
-      const status = underlying(headError).$metadata?.httpStatusCode;
+      const status = sdkError(headError).$metadata?.httpStatusCode;
       const error =
         status !== undefined && status >= 400 && status < 500
           ? await this.explainHeadBucketError(client, headError)
@@ -623,7 +617,7 @@ class Doctor {
       this.fail(
         'versioning',
         `GetBucketVersioning was refused: ${describeError(error)}.`,
-        underlying(error).$metadata?.httpStatusCode === 403
+        sdkError(error).$metadata?.httpStatusCode === 403
           ? this.accessFix(error, 's3:GetBucketVersioning', `arn:aws:s3:::${bucket}`)
           : 'The server does not report versioning: use a store that supports it for this environment.',
       );

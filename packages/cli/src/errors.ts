@@ -1,3 +1,4 @@
+import { S3StorageError } from '@autobio/s3-storage';
 import { EXIT_FAILURE, EXIT_USAGE } from './constants.ts';
 
 /** The fields the CLI reads of an error the SDK throws, every one of them optional. */
@@ -8,8 +9,10 @@ export interface SdkError {
   readonly $metadata?: { readonly httpStatusCode?: number; readonly attempts?: number };
 }
 
+/** The SDK error behind one of the CLI's or the storage package's errors, or `error` itself. */
 export function sdkError(error: unknown): SdkError {
-  return (error ?? {}) as SdkError;
+  const wrapped = error instanceof CliError || error instanceof S3StorageError;
+  return ((wrapped && error.cause) || error || {}) as SdkError;
 }
 
 /**

@@ -19,7 +19,6 @@ import {
   InvalidOptionError,
   PreconditionFailedError,
   RequestFailedError,
-  type SdkError,
   SourceBucketError,
   sdkError,
 } from './errors.ts';
@@ -69,17 +68,12 @@ function unreachable(target: MigrationTarget, error: unknown) {
   );
 }
 
-/** The SDK error behind a failed copy, or the error itself. */
-function rootCause(error: unknown): SdkError {
-  return sdkError(error instanceof RequestFailedError ? error.cause : error);
-}
-
 function statusOf(error: unknown): number | undefined {
-  return rootCause(error).$metadata?.httpStatusCode;
+  return sdkError(error).$metadata?.httpStatusCode;
 }
 
 function nameOf(error: unknown): string {
-  return rootCause(error).name ?? 'Error';
+  return sdkError(error).name ?? 'Error';
 }
 
 function messageOf(error: unknown): string {
