@@ -70,8 +70,6 @@ export class EndpointUnreachableError extends CliError {
 export class RequestFailedError extends CliError {
   /** Tries made, the first included. */
   public readonly attempts: number;
-  /** The last error's name (`SlowDown`, `AccessDenied`, ...). */
-  public readonly errorName: string;
 
   public constructor(cause: unknown) {
     const e = sdkError(cause);
@@ -83,7 +81,6 @@ export class RequestFailedError extends CliError {
       { cause },
     );
     this.attempts = attempts;
-    this.errorName = e.name ?? 'Error';
   }
 }
 

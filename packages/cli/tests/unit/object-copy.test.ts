@@ -94,7 +94,7 @@ describe('copyObject', () => {
     s3.on(CopyObjectCommand).rejects(preconditionFailed('If-None-Match'));
     const error = await copyObject(request(10), copier()).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PreconditionFailedError);
-    expect(error).toMatchObject({ side: 'destination', errorName: 'PreconditionFailed' });
+    expect(error).toMatchObject({ side: 'destination', cause: { name: 'PreconditionFailed' } });
     // Not retried, and no need to read the source to tell.
     expect(s3.commandCalls(CopyObjectCommand)).toHaveLength(1);
     expect(s3.commandCalls(HeadObjectCommand)).toHaveLength(0);
