@@ -2,7 +2,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { runDoctor } from '../../src/doctor.ts';
 import type { DoctorReport } from '../../src/types/doctor.ts';
 import { BUCKET, listBucket, startTestS3, type TestS3 } from '../helpers/local-s3.ts';
 import { runBin, runCommand } from '../helpers/run-cli.ts';
@@ -137,6 +138,35 @@ describe('doctor against the embedded S3 server', () => {
       'fix: Is pnpm dev running? Start it with `pnpm dev` and pass --local, or give the address ' +
         'of the S3 server that runs with --endpoint-url (this one came from S3_ENDPOINT).',
     );
+  });
+
+  it('fails the credentials in time when the provider chain does not answer', async () => {
+    // A credentials endpoint that takes the connection and never answers.
+    const silent = createServer(() => {});
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const { port } = silent.address() as AddressInfo;
+    vi.stubEnv('AWS_CONTAINER_CREDENTIALS_FULL_URI', `http://127.0.0.1:${port}/credentials`);
+    vi.stubEnv('AWS_CONFIG_FILE', `${tmpdir()}/no-aws-config`);
+    vi.stubEnv('AWS_SHARED_CREDENTIALS_FILE', `${tmpdir()}/no-aws-credentials`);
+    for (const name of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_PROFILE']) {
+      vi.stubEnv(name, undefined);
+    }
+    try {
+      const env = { ...s3.env(), BACKEND_AWS_KEY: undefined, BACKEND_AWS_SECRET: undefined };
+      const startedAt = performance.now();
+      const report = await runDoctor(env, { credentialsTimeoutMs: 300 });
+      expect(performance.now() - startedAt).toBeLessThan(3_000);
+      expect(find(report, 'credentials')).toMatchObject({
+        status: 'fail',
+        detail:
+          'No credentials could be found: The credential provider chain did not answer within 300 ms.',
+      });
+      expect(find(report, 'bucket').status).toBe('skip');
+    } finally {
+      vi.unstubAllEnvs();
+      silent.closeAllConnections();
+      silent.close();
+    }
   });
 
   it('never prints the user name and password of S3_ENDPOINT, as text or JSON', async () => {
