@@ -1,8 +1,7 @@
-import { ConfigurationError, type Environment, validateRegion } from '@autobio/s3-storage';
-import { redactUrl } from '@autobio/s3-storage/redact';
+import { type Environment, validateRegion } from '@autobio/s3-storage';
 import { readHttpUrl } from '@autobio/s3-storage/settings';
 import { EXIT_USAGE } from './constants.ts';
-import { CliError, InvalidOptionError } from './errors.ts';
+import { CliError, checkOption, InvalidOptionError } from './errors.ts';
 import type { ConnectionContext, ConnectionOptions } from './types/connection.ts';
 
 /** `--local` found no `pnpm dev` running on the data folder it looked at. Nothing was attempted. */
@@ -16,17 +15,6 @@ export class LocalDevNotRunningError extends CliError {
         'S3_ENDPOINT, S3_BUCKET_NAME and the keys).',
       { ...options, exitCode: EXIT_USAGE },
     );
-  }
-}
-
-/** Runs a validator of the storage package on a flag's value: its error, naming the flag. */
-function checkOption(option: string, value: string, validate: () => unknown): void {
-  try {
-    validate();
-  } catch (error) {
-    if (!(error instanceof ConfigurationError)) throw error;
-    const fix = error.message.slice(`${error.variable}: `.length);
-    throw new InvalidOptionError(option, redactUrl(value), redactUrl(fix), { cause: error });
   }
 }
 

@@ -1,4 +1,5 @@
-import { S3StorageError } from '@autobio/s3-storage';
+import { ConfigurationError, S3StorageError } from '@autobio/s3-storage';
+import { redactUrl } from '@autobio/s3-storage/redact';
 import { EXIT_FAILURE, EXIT_USAGE } from './constants.ts';
 
 /** The fields the CLI reads of an error the SDK throws, every one of them optional. */
@@ -105,5 +106,16 @@ export class PreconditionFailedError extends RequestFailedError {
     cause: unknown,
   ) {
     super(cause);
+  }
+}
+
+/** Runs a validator of the storage package on a flag's value: its error, naming the flag. */
+export function checkOption(option: string, value: string, validate: () => unknown): void {
+  try {
+    validate();
+  } catch (error) {
+    if (!(error instanceof ConfigurationError)) throw error;
+    const fix = error.message.slice(`${error.variable}: `.length);
+    throw new InvalidOptionError(option, redactUrl(value), redactUrl(fix), { cause: error });
   }
 }

@@ -1,13 +1,12 @@
 import {
   assertPrefix,
-  ConfigurationError,
   InvalidKeyError,
   type KeyLayout,
   STORAGE_AREAS,
   type StorageArea,
   validateBucketName,
 } from '@autobio/s3-storage';
-import { InvalidOptionError } from './errors.ts';
+import { checkOption, InvalidOptionError } from './errors.ts';
 
 /** Where a migration copies from: a bucket and a key prefix (empty for the whole bucket). */
 export interface SourceLocation {
@@ -31,14 +30,7 @@ export function parseSourceUri(uri: string): SourceLocation {
     );
   }
   const bucket = match[1]!;
-  try {
-    validateBucketName(bucket, '--from');
-  } catch (error) {
-    if (error instanceof ConfigurationError) {
-      throw new InvalidOptionError('--from', uri, error.message, { cause: error });
-    }
-    throw error;
-  }
+  checkOption('--from', uri, () => validateBucketName(bucket, '--from'));
   const rawPrefix = (match[2] ?? '').replace(/^\/+/, '');
   const prefix = rawPrefix === '' || rawPrefix.endsWith('/') ? rawPrefix : `${rawPrefix}/`;
   return { bucket, prefix };

@@ -37,7 +37,9 @@ describe('parseSourceUri', () => {
   });
 
   it('throws when the bucket name is not valid', () => {
-    expect(() => parseSourceUri('s3://Old_Bucket/x')).toThrow(/not a valid S3 bucket name/);
+    expect(() => parseSourceUri('s3://Old_Bucket/x')).toThrow(
+      '--from "s3://Old_Bucket/x" cannot be used: "Old_Bucket" is not a valid S3 bucket name.',
+    );
   });
 });
 
