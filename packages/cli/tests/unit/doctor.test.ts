@@ -201,6 +201,8 @@ describe('runDoctor', () => {
     s3.on(GetObjectCommand).rejects(sdkError('AccessDenied', 403));
     const report = await runDoctor(env);
     expect(check(report, 'probe-read').status).toBe('fail');
+    // The storage package's AccessDeniedError is described by the S3 answer behind it.
+    expect(check(report, 'probe-read').detail).toMatch(/ was refused: AccessDenied \(HTTP 403\)/);
     expect(check(report, 'probe-read').fix).toMatch(
       /Grant s3:GetObject on arn:aws:s3:::auto-bio-illustrations\/generated\/_doctor\/\*/,
     );
