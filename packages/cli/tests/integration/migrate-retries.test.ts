@@ -225,7 +225,7 @@ describe("the migration's copy client", { timeout: 30_000 }, () => {
       .finally(() => target.destroy());
 
     expect(failure).toBeInstanceOf(RequestFailedError);
-    expect(failure).toMatchObject({ attempts: 2, errorName: 'SlowDown' });
+    expect(failure).toMatchObject({ attempts: 2, cause: { name: 'SlowDown' } });
     expect(copiesTo(key)).toHaveLength(2);
   });
 
