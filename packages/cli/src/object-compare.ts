@@ -74,5 +74,6 @@ export function compareHeads(
   differ('content disposition', source.ContentDisposition, destination.ContentDisposition);
   differ('content encoding', source.ContentEncoding, destination.ContentEncoding);
   differ('content language', source.ContentLanguage, destination.ContentLanguage);
+  differ('expires', source.Expires?.toISOString(), destination.Expires?.toISOString());
   return differences;
 }

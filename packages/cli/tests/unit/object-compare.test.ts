@@ -66,6 +66,14 @@ describe('compareHeads', () => {
     expect(differences.join('\n')).toMatch(/metadata/);
   });
 
+  it('compares the Expires header, which a copy in parts sets from the source', () => {
+    const expires = { ...source, Expires: new Date('2027-01-01T00:00:00Z') };
+    expect(compareHeads(expires, { ...expires, Expires: new Date(expires.Expires) })).toEqual([]);
+    expect(compareHeads(expires, source)).toEqual([
+      'expires: 2027-01-01T00:00:00.000Z ≠ undefined',
+    ]);
+  });
+
   it('accepts a different ETag when a checksum matches', () => {
     expect(
       compareHeads(
