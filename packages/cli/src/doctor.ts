@@ -386,20 +386,6 @@ class Doctor {
     );
   }
 
-  /**
-   * The error behind a refused HeadBucket. Its answer has no body, hence no error code (an
-   * unknown key is a bare 403, or even a 404 on versitygw): the same question as a listing of
-   * no key, which needs the same s3:ListBucket, gets it.
-   */
-  private async explainHeadBucketError(client: S3Client, headError: unknown): Promise<unknown> {
-    try {
-      await client.send(new ListObjectsV2Command({ Bucket: this.config!.bucketName, MaxKeys: 0 }));
-      return headError;
-    } catch (error) {
-      return sdkError(error).name ? error : headError;
-    }
-  }
-
   private async checkBucket(client: S3Client): Promise<{ state: BucketState; region?: string }> {
     const { bucketName: bucket, region } = this.config!;
     const endpoint = this.endpoint;
@@ -416,11 +402,18 @@ class Doctor {
     } catch (headError) {
       const headTranslated = translateS3Error(headError, { bucket, region });
       if (headTranslated instanceof RegionMismatchError) return redirected(headTranslated);
-      const status = sdkError(headError).$metadata?.httpStatusCode;
-      const error =
-        status !== undefined && status >= 400 && status < 500
-          ? await this.explainHeadBucketError(client, headError)
-          : headError;
+      const status = sdkError(headError).$metadata?.httpStatusCode ?? 0;
+      let error = headError;
+      if (status >= 400 && status < 500) {
+        // A HeadBucket answer has no body, hence no error code (an unknown key is a bare 403, or
+        // even a 404 on versitygw): the same question as a listing of no key, which needs the
+        // same s3:ListBucket, gets it.
+        try {
+          await client.send(new ListObjectsV2Command({ Bucket: bucket, MaxKeys: 0 }));
+        } catch (listError) {
+          if (sdkError(listError).name) error = listError;
+        }
+      }
       const refused = `HeadBucket on "${bucket}"${at} was refused: ${describeError(error)}.`;
       const credentials = this.credentialsFix(error);
       if (credentials) {
