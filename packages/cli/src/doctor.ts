@@ -659,23 +659,19 @@ class Doctor {
    */
   private async checkS3Uri(uri: string, bucketState: BucketState | 'no-credentials') {
     const storage = this.storage!;
-    const bucket = storage.getBucketName();
-    const region = storage.getRegion();
+    const { bucketName: bucket, region } = this.config!;
     const generated = storage.keys.areaPrefix('generated');
     const shape = `${generated}{memory|subject}/{userId}/{timestamp}-{uuid}${IMAGE_EXTENSION}`;
     const writeOutputKey = `Have the service write the outputKey it is sent (${shape}) and answer with its S3 URI.`;
     const fail = (detail: string, fix: string, error?: unknown) =>
       this.fail('s3-uri', detail, fix, error === undefined ? undefined : { error: String(error) });
+    let parsed: { bucket: string; key: string } | undefined;
     let key: string;
     try {
+      // Parsed first, to tell a string that is no S3 URI from one of another bucket or prefix.
+      parsed = parseS3Uri(uri, bucket);
       key = storage.assertOwnS3Uri(uri, { expectedPrefix: generated });
     } catch (error) {
-      let parsed: { bucket: string; key: string } | undefined;
-      try {
-        parsed = parseS3Uri(uri);
-      } catch {
-        parsed = undefined;
-      }
       if (!parsed) {
         fail(`${JSON.stringify(uri)} is not an S3 URI (s3://bucket/key).`, writeOutputKey, error);
       } else if (parsed.bucket !== bucket) {
@@ -703,32 +699,26 @@ class Doctor {
       );
       return;
     }
-    const what = `a generated ${parsedKey.kind} illustration of user ${JSON.stringify(parsedKey.userId)}`;
+    const found = `${uri} is a generated ${parsedKey.kind} illustration of user ${JSON.stringify(parsedKey.userId)}`;
     const skipped = SKIP_REASONS[bucketState];
     if (skipped) {
-      this.skip(
-        ['s3-uri'],
-        `${uri} is ${what}, but whether it is stored cannot be checked: ${skipped}`,
-      );
+      this.skip(['s3-uri'], `${found}, but whether it is stored cannot be checked: ${skipped}`);
       return;
     }
     try {
       const object = await storage.findObject(key);
       if (object) {
-        this.pass(
-          's3-uri',
-          `${uri} is ${what}, stored (${object.sizeBytes} bytes): the API takes it.`,
-        );
+        this.pass('s3-uri', `${found}, stored (${object.sizeBytes} bytes): the API takes it.`);
         return;
       }
       fail(
-        `${uri} is ${what}, but nothing is stored there: the API answers 502.`,
+        `${found}, but nothing is stored there: the API answers 502.`,
         `The service must write the image before it answers, to bucket ${bucket} in ${region}: ` +
           `check its S3_BUCKET_NAME and S3_REGION. ${writeOutputKey}`,
       );
     } catch (error) {
       fail(
-        `${uri} is ${what}, but looking it up failed: ${describeError(error)}.`,
+        `${found}, but looking it up failed: ${describeError(error)}.`,
         this.accessFix(error, 's3:ListBucket', `arn:aws:s3:::${bucket}`),
         error,
       );
