@@ -546,7 +546,6 @@ class Doctor {
       : `${this.awsCli} s3 rm ${uri}`;
     const deleteAction = versionId ? 's3:DeleteObjectVersion' : 's3:DeleteObject';
     // From here on the probe exists: whatever happens, try to delete it.
-    let deleted = false;
     try {
       try {
         const read = Buffer.from(await storage.getObjectAsBase64(bucket, key), 'base64').toString();
@@ -568,8 +567,7 @@ class Doctor {
       await client.send(
         new DeleteObjectCommand({ ...target, ...(versionId ? { VersionId: versionId } : {}) }),
       );
-      deleted = !(await storage.objectExists(key));
-      if (deleted) {
+      if (!(await storage.objectExists(key))) {
         const what = versionId ? `its version ${versionId} (no delete marker left)` : 'it';
         this.pass('probe-delete', `Deleted ${what}, and it is gone.`);
       } else {
@@ -580,7 +578,6 @@ class Doctor {
         );
       }
     } catch (error) {
-      if (deleted) return;
       this.fail(
         'probe-delete',
         versionId
