@@ -168,12 +168,6 @@ class Doctor {
     return this.config?.endpoint === undefined ? undefined : redactUrl(this.config.endpoint);
   }
 
-  /** The S3 server the endpoint names, when it is known: from `--local`, or its Server header. */
-  private get engine(): string | undefined {
-    if (this.connection.local) return this.connection.local.engine;
-    return this.serverName && /versitygw/i.test(this.serverName) ? 'versitygw' : undefined;
-  }
-
   /** `aws --endpoint-url <endpoint>` for a command to run by hand, or `aws` on AWS. */
   private get awsCli(): string {
     return this.endpoint ? `aws --endpoint-url ${this.endpoint}` : 'aws';
@@ -251,7 +245,6 @@ class Doctor {
       const config = loadConfigFromEnv(this.env);
       this.config = config;
       this.storage = createS3Storage({ config, client: this.createClient(config) });
-      this.accessKeyId = this.connection.profile ? undefined : config.credentials?.accessKeyId;
       const prefixes = Object.values(config.prefixes).join(' ');
       const local = this.connection.local;
       this.pass(
@@ -284,11 +277,10 @@ class Doctor {
   private async checkCredentials(client: S3Client): Promise<boolean> {
     const config = this.config!;
     const { profile } = this.connection;
-    const timeoutMs = this.options.credentialsTimeoutMs ?? CREDENTIALS_TIMEOUT_MS;
     try {
       const identity = await withTimeout(
         client.config.credentials(),
-        timeoutMs,
+        this.options.credentialsTimeoutMs ?? CREDENTIALS_TIMEOUT_MS,
         'The credential provider chain',
       );
       this.accessKeyId = identity.accessKeyId;
@@ -300,12 +292,11 @@ class Doctor {
               Object.keys((identity as { $source?: object }).$source ?? {}),
               config.runtime,
             );
-      const label =
-        profile && kind === 'profile'
-          ? `the profile "${profile}" of the shared AWS config (--profile)`
-          : this.connection.local && kind === 'explicit-keys'
-            ? "pnpm dev's keys for its embedded S3, from --local"
-            : KIND_LABELS[kind];
+      const label = profile
+        ? `the profile "${profile}" of the shared AWS config (--profile)`
+        : this.connection.local && kind === 'explicit-keys'
+          ? "pnpm dev's keys for its embedded S3, from --local"
+          : KIND_LABELS[kind];
       const notes = this.clientWarnings.length > 0 ? ` ${this.clientWarnings.join(' ')}` : '';
       this.pass(
         'credentials',
@@ -617,7 +608,11 @@ class Doctor {
       this.pass('versioning', 'Versioning is enabled.');
       return;
     }
-    const data = { status: status ?? null, ...(this.engine ? { engine: this.engine } : {}) };
+    // The S3 server the endpoint names, when it is known: from `--local`, or its Server header.
+    const engine =
+      this.connection.local?.engine ??
+      (this.serverName && /versitygw/i.test(this.serverName) ? 'versitygw' : undefined);
+    const data = { status: status ?? null, ...(engine ? { engine } : {}) };
     const never = `Versioning has never been enabled on "${bucket}"`;
     const pnpmDevOnVersitygw = 'pnpm s3:install once, then DEV_S3=versitygw pnpm dev';
     const [detail, fix] =
@@ -631,13 +626,13 @@ class Doctor {
               `${never}.`,
               `${inTheStack} The spec asks for versioning on production buckets to prevent data loss.`,
             ]
-          : this.engine === 'versitygw'
+          : engine === 'versitygw'
             ? [
                 `${never} at ${this.endpoint}, a versitygw, which can version buckets.`,
                 `Enable it: ${enableCommand} (versitygw needs a versioning folder for that; the ` +
                   `one of pnpm dev, ${pnpmDevOnVersitygw}, has one and versions its bucket). ${stays}`,
               ]
-            : this.engine === 's3rver'
+            : engine === 's3rver'
               ? [
                   `${never}: pnpm dev's embedded S3 is s3rver, which cannot version buckets.`,
                   `For a local bucket that is versioned, run pnpm dev on versitygw: ${pnpmDevOnVersitygw}. ${stays}`,
