@@ -190,10 +190,8 @@ class Doctor {
 
   private async runChecks(): Promise<void> {
     if (!this.checkConfig()) {
-      const rest = CHECK_IDS.filter(
-        (id) => id !== 'config' && (id !== 's3-uri' || this.options.s3Uri !== undefined),
-      );
-      this.skip(rest, 'the configuration is not valid');
+      const uri: CheckId[] = this.options.s3Uri === undefined ? [] : ['s3-uri'];
+      this.skip([...checksAfter('config'), ...uri], 'the configuration is not valid');
       return;
     }
     const storage = this.storage!;
@@ -379,8 +377,7 @@ class Doctor {
 
   private async checkBucket(client: S3Client): Promise<{ state: BucketState; region?: string }> {
     const { bucketName: bucket, region } = this.config!;
-    const endpoint = this.endpoint;
-    const at = endpoint ? ` at ${endpoint}` : '';
+    const at = this.endpoint ? ` at ${this.endpoint}` : '';
     const redirected = (mismatch: RegionMismatchError) => {
       const detail = `Bucket "${bucket}" exists, in another region than S3_CLIENT_REGION (see the next check).`;
       this.pass('bucket', detail);
@@ -417,20 +414,20 @@ class Doctor {
         this.fail(
           'bucket',
           `There is no bucket "${bucket}"${at} (HeadBucket: ${describeError(error)}).`,
-          endpoint ? this.localBucketFix() : translated.message,
+          this.endpoint ? this.localBucketFix() : translated.message,
         );
         return { state: 'missing' };
       }
       if (translated instanceof AccessDeniedError) {
         const global = ' A bucket of another account answers 403 too: bucket names are global.';
         const fix = this.accessFix(error, 's3:ListBucket', `arn:aws:s3:::${bucket}`);
-        this.fail('bucket', refused, endpoint ? fix : fix + global);
+        this.fail('bucket', refused, this.endpoint ? fix : fix + global);
         return { state: 'denied', region: bucketRegionFromError(error) };
       }
       this.fail(
         'bucket',
         `S3 could not be reached${at}: ${describeError(error)}.`,
-        unreachableFix(endpoint, this.connection),
+        unreachableFix(this.endpoint, this.connection),
       );
       return { state: 'unreachable' };
     }
@@ -460,10 +457,9 @@ class Doctor {
   ): Promise<boolean> {
     const config = this.config!;
     let bucketRegion = bucket.region;
-    let source = 'HeadBucket';
+    const source = bucketRegion ? 'HeadBucket' : 'GetBucketLocation';
     let locationError: unknown;
     if (!bucketRegion) {
-      source = 'GetBucketLocation';
       try {
         const location = await client.send(
           new GetBucketLocationCommand({ Bucket: config.bucketName }),
@@ -731,8 +727,6 @@ export function runDoctor(env: Environment, options: DoctorOptions = {}) {
  * 1 when a check failed (or warned, with `strict`), 0 otherwise.
  */
 export function doctorExitCode(report: DoctorReport): number {
-  if (report.checks.some((check) => check.id === 'config' && check.status === 'fail')) {
-    return EXIT_USAGE;
-  }
-  return report.ok ? EXIT_OK : EXIT_FAILURE;
+  const config = report.checks.find((check) => check.id === 'config');
+  return config?.status === 'fail' ? EXIT_USAGE : report.ok ? EXIT_OK : EXIT_FAILURE;
 }
