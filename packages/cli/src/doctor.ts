@@ -38,13 +38,7 @@ import {
 import { sdkError } from './errors.ts';
 import { unreachableFix } from './local-fixes.ts';
 import type { ConnectionContext } from './types/connection.ts';
-import type {
-  CheckId,
-  CheckResult,
-  CheckStatus,
-  DoctorOptions,
-  DoctorReport,
-} from './types/doctor.ts';
+import type { CheckId, CheckResult, DoctorOptions, DoctorReport } from './types/doctor.ts';
 
 export const CHECK_IDS = Object.keys(DOCTOR_CHECKS) as CheckId[];
 
@@ -153,7 +147,7 @@ class Doctor {
     } finally {
       this.storage?.getClient().destroy();
     }
-    const summary: Record<CheckStatus, number> = { pass: 0, fail: 0, warn: 0, skip: 0 };
+    const summary: Record<CheckResult['status'], number> = { pass: 0, fail: 0, warn: 0, skip: 0 };
     for (const check of this.results) summary[check.status]++;
     return {
       /** True when no check failed (and, with `strict`, none warned). */

@@ -5,17 +5,15 @@ import type { ConnectionContext } from './connection.ts';
 
 export type CheckId = keyof typeof DOCTOR_CHECKS;
 
-/**
- * `pass` and `fail` are what they say; `warn` is a failure reported as a warning (it does not
- * change the exit code unless `strict`); `skip` means an earlier failure made the check moot.
- */
-export type CheckStatus = 'pass' | 'fail' | 'warn' | 'skip';
-
 export interface CheckResult {
   readonly id: CheckId;
   /** What was checked, in a few words. */
   readonly title: string;
-  readonly status: CheckStatus;
+  /**
+   * `pass` and `fail` are what they say; `warn` is a failure reported as a warning (it does not
+   * change the exit code unless `strict`); `skip` means an earlier failure made the check moot.
+   */
+  readonly status: 'pass' | 'fail' | 'warn' | 'skip';
   readonly detail: string;
   /** How to fix it; present when the status is `fail` or `warn`. */
   readonly fix?: string;
