@@ -97,17 +97,12 @@ export function classifyCredentials(
 }
 
 /**
- * S3's codes for credentials it refuses whoever asks and whatever for: every later request fails
- * the same way. versitygw says XAdminUserNotFound for a key it does not know.
+ * S3's codes, with SignatureDoesNotMatch, for credentials it refuses whoever asks and whatever
+ * for: every later request fails the same way. versitygw says XAdminUserNotFound for a key it
+ * does not know.
  */
 const UNKNOWN_KEY_CODES = new Set(['InvalidAccessKeyId', 'XAdminUserNotFound']);
-const CREDENTIAL_CODES = new Set([
-  ...UNKNOWN_KEY_CODES,
-  'SignatureDoesNotMatch',
-  'ExpiredToken',
-  'TokenRefreshRequired',
-  'InvalidToken',
-]);
+const EXPIRED_SESSION_CODES = new Set(['ExpiredToken', 'TokenRefreshRequired', 'InvalidToken']);
 
 /** What the bucket check found, which decides what the later checks can do. */
 type BucketState = 'ok' | 'missing' | 'denied' | 'redirected' | 'unreachable' | 'credentials';
@@ -346,7 +341,7 @@ class Doctor {
         `${this.keysSource()}.${this.localHint()}`
       );
     }
-    if (CREDENTIAL_CODES.has(name)) {
+    if (EXPIRED_SESSION_CODES.has(name)) {
       return `The session has expired (${name}): refresh the credentials (aws sso login, or assume the role again).`;
     }
     return undefined;
