@@ -271,14 +271,12 @@ class Doctor {
         'The credential provider chain',
       );
       this.accessKeyId = identity.accessKeyId;
+      const features = Object.keys((identity as { $source?: object }).$source ?? {});
       const kind: CredentialsKind = profile
         ? 'profile'
         : config.credentials && config.runtime === 'local'
           ? 'explicit-keys'
-          : classifyCredentials(
-              Object.keys((identity as { $source?: object }).$source ?? {}),
-              config.runtime,
-            );
+          : classifyCredentials(features, config.runtime);
       const label = profile
         ? `the profile "${profile}" of the shared AWS config (--profile)`
         : this.connection.local && kind === 'explicit-keys'
@@ -444,32 +442,30 @@ class Doctor {
     client: S3Client,
     bucket: { state: BucketState; region?: string | undefined },
   ): Promise<boolean> {
-    const config = this.config!;
+    const { bucketName, region, endpoint } = this.config!;
     let bucketRegion = bucket.region;
     const source = bucketRegion ? 'HeadBucket' : 'GetBucketLocation';
     let locationError: unknown;
     if (!bucketRegion) {
       try {
-        const location = await client.send(
-          new GetBucketLocationCommand({ Bucket: config.bucketName }),
-        );
+        const location = await client.send(new GetBucketLocationCommand({ Bucket: bucketName }));
         const constraint = location.LocationConstraint as string | undefined;
         // S3 names us-east-1 by saying nothing, and eu-west-1 by its old name. A server at a
         // custom endpoint that says nothing has simply no notion of regions.
         if (constraint === 'EU') bucketRegion = 'eu-west-1';
         else if (constraint) bucketRegion = constraint;
-        else if (!config.endpoint) bucketRegion = 'us-east-1';
+        else if (!endpoint) bucketRegion = 'us-east-1';
       } catch (error) {
         bucketRegion = bucketRegionFromError(error);
         locationError = error;
       }
     }
-    const data = { bucketRegion: bucketRegion ?? null, configuredRegion: config.region };
-    if (bucketRegion && bucketRegion !== config.region) {
+    const data = { bucketRegion: bucketRegion ?? null, configuredRegion: region };
+    if (bucketRegion && bucketRegion !== region) {
       this.fail(
         'region',
-        `The bucket is in ${bucketRegion} (from ${source}), but S3_CLIENT_REGION is ${config.region}.`,
-        new RegionMismatchError(config.bucketName, config.region, bucketRegion).message,
+        `The bucket is in ${bucketRegion} (from ${source}), but S3_CLIENT_REGION is ${region}.`,
+        new RegionMismatchError(bucketName, region, bucketRegion).message,
         data,
       );
       return false;
@@ -479,7 +475,7 @@ class Doctor {
       this.pass('region', detail, data);
     } else if (bucket.state === 'ok') {
       const detail =
-        `The bucket answers requests signed for ${config.region}; the server does not name ` +
+        `The bucket answers requests signed for ${region}; the server does not name ` +
         'its region.';
       this.pass('region', detail, data);
     } else {
